@@ -1,0 +1,1338 @@
+//! Deterministic converter from the real data in `shared/corpus` to zhiku
+//! content files (Markdown with TOML front matter, see
+//! `docs/content-schema.md`).
+//!
+//! Two modes:
+//!
+//! * `demo` regenerates the demo policy files, and only those: it owns
+//!   `<out>/policies/statecouncil/`, `<out>/policies/laws/` and
+//!   `<out>/policies/xam/`, deletes the `*.md` files there (never `_index.md`)
+//!   and writes them anew. Nothing else under `<out>` is touched.
+//!
+//!   ```text
+//!   cargo run --release --example convert_corpus -- demo --corpus ../shared/corpus --out content
+//!   ```
+//!
+//! * `bench` writes a complete benchmark site: `<out>/config.toml` (the
+//!   repository's `config.toml` if there is one, else a minimal one) and
+//!   `<out>/content/policies/bench/<n>.md`, N documents made by cycling
+//!   through the laws in `laws.jsonl.gz`.
+//!
+//!   ```text
+//!   cargo run --release --example convert_corpus -- bench --corpus ../shared/corpus --out /tmp/site10k --docs 10000 --seed 1
+//!   ```
+//!
+//! The output is byte-identical across runs: no timestamps, no hash-map
+//! iteration order, no randomness except a seeded LCG. Every front matter
+//! block is parsed back with `toml` against the schema's key list before it
+//! is written, so an unknown key or a malformed value fails the run.
+//!
+//! The evaluation-only files of the corpus (`ncp_qa.jsonl`,
+//! `citizen_messages.jsonl.gz`) may never end up in published content, so
+//! this converter refuses to open them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{self, Write as _};
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use flate2::read::GzDecoder;
+use serde::Deserialize;
+use toml::value::Datetime;
+
+type Result<T> = std::result::Result<T, String>;
+
+const STATECOUNCIL_FILE: &str = "statecouncil.jsonl";
+const LAWS_FILE: &str = "laws.jsonl.gz";
+const XAM_FILE: &str = "xam_digital_gov_2024_2025.txt";
+/// Competition data without a redistribution licence: never read here.
+const EVALUATION_ONLY: &[&str] = &["ncp_qa.jsonl", "citizen_messages.jsonl.gz"];
+
+/// Folders under `<out>/policies/` that `demo` owns.
+const DEMO_FOLDERS: &[&str] = &["statecouncil", "laws", "xam"];
+
+const USAGE: &str = "usage:
+  convert_corpus demo  --corpus DIR --out CONTENT_DIR
+  convert_corpus bench --corpus DIR --out SITE_DIR --docs N [--seed S]";
+
+/// The State Council's 22 一级 classes of 主题分类.
+const TOPIC_CLASSES: &[&str] = &[
+    "国务院组织机构",
+    "综合政务",
+    "国民经济管理、国有资产监管",
+    "财政、金融、审计",
+    "国土资源、能源",
+    "农业、林业、水利",
+    "工业、交通",
+    "商贸、海关、旅游",
+    "市场监管、安全生产监管",
+    "城乡建设、环境保护",
+    "科技、教育",
+    "文化、广电、新闻出版",
+    "卫生、体育",
+    "人口与计划生育、妇女儿童工作",
+    "劳动、人事、监察",
+    "公安、安全、司法",
+    "民政、扶贫、救灾",
+    "民族、宗教",
+    "对外事务",
+    "港澳台侨工作",
+    "国防",
+    "其他",
+];
+
+/// Laws in the demo, with the 主题分类 chosen for each. A topic is either a
+/// 一级 class alone or a `一级\二级` pair that occurs in `statecouncil.jsonl`
+/// (checked at run time).
+const CURATED_LAWS: &[(&str, &str)] = &[
+    ("6fc498e8a735", "劳动、人事、监察"),             // 社会保险法
+    ("e0f8b00bb97a", "劳动、人事、监察\\劳动就业"),   // 就业促进法
+    ("cfd6cd3e3650", "民政、扶贫、救灾"),             // 残疾人保障法
+    ("c8fb1d0c6291", "民政、扶贫、救灾"),             // 老年人权益保障法
+    ("7686427bba1e", "民政、扶贫、救灾"),             // 退役军人保障法
+    ("05aa04e475f3", "财政、金融、审计\\税务"),       // 个人所得税法
+    ("e2bacf556a03", "国民经济管理、国有资产监管"),   // 中小企业促进法
+    ("ae9ccafe1503", "农业、林业、水利"),             // 乡村振兴促进法
+    ("3df52c1178e1", "公安、安全、司法"),             // 个人信息保护法
+    ("424894231cd0", "卫生、体育\\卫生"),             // 基本医疗卫生与健康促进法
+    ("0a890d5976fc", "综合政务"),                     // 行政许可法
+    ("260388145802", "国民经济管理、国有资产监管"),   // 优化营商环境条例
+    ("2c106df90481", "劳动、人事、监察\\劳动就业"),   // 保障农民工工资支付条例
+    ("5e676b346e93", "民政、扶贫、救灾"),             // 城市居民最低生活保障条例
+    ("27706502c483", "劳动、人事、监察"),             // 失业保险条例
+    ("7fcdaa921d98", "劳动、人事、监察"),             // 工伤保险条例
+    ("03dd0d209a6b", "市场监管、安全生产监管\\工商"), // 市场主体登记管理条例
+    ("a232c94b84ab", "综合政务\\政务公开"),           // 政府信息公开条例
+    ("fcc7142af591", "民政、扶贫、救灾"),             // 社会救助暂行办法
+    ("a38694f2e1da", "市场监管、安全生产监管\\工商"), // 企业信息公示暂行条例
+    ("22036146af3b", "市场监管、安全生产监管\\工商"), // 公司登记管理条例 (废止)
+    ("3a89344f19d1", "市场监管、安全生产监管\\工商"), // 企业法人登记管理条例 (废止)
+    ("c8c1df6a6c8b", "市场监管、安全生产监管\\工商"), // 农民专业合作社登记管理条例 (废止)
+    ("94d80fa2839d", "综合政务"),                     // 行政复议法 2017 (被修订)
+    ("8a0fadb076bb", "综合政务"),                     // 行政复议法 2023 修订
+    ("18a21504bd91", "科技、教育\\教育"),             // 职业教育法 1996 (被修订)
+    ("fa08b4074a68", "科技、教育\\教育"),             // 职业教育法 2022 修订
+];
+
+/// How the corpus itself shows that one law replaced another.
+#[derive(Clone, Copy)]
+enum Evidence {
+    /// The replacement's body has an article "本条例自<date>起施行。《<old
+    /// title>》……同时废止。"
+    RepealClause,
+    /// The replacement has the same title, a later publish date, an info
+    /// history ending in a 修订 (revision) and an article "本法自<date>起施行".
+    Revision,
+}
+
+/// (old id, replacement id, evidence). `repealed` is the replacement's
+/// `valid_from`, which the evidence check ties to the replacement's own
+/// "自……起施行" article. Both ids must be in `CURATED_LAWS`, the old one must
+/// be marked `expired` in the data.
+const SUPERSESSIONS: &[(&str, &str, Evidence)] = &[
+    // 市场主体登记管理条例 第五十五条 (the brief said 56; the corpus text has 55 articles).
+    ("22036146af3b", "03dd0d209a6b", Evidence::RepealClause),
+    ("3a89344f19d1", "03dd0d209a6b", Evidence::RepealClause),
+    ("c8c1df6a6c8b", "03dd0d209a6b", Evidence::RepealClause),
+    ("94d80fa2839d", "8a0fadb076bb", Evidence::Revision),
+    ("18a21504bd91", "fa08b4074a68", Evidence::Revision),
+];
+
+/// The 兴安盟 plan has no date at all: no signature date, no 成文日期, no
+/// full date anywhere in the text. Its only date references are years: 国发
+/// 〔2022〕14号, 内政发〔2024〕12号 (the regional plan it implements), its own
+/// period "(2024—2025年)" and the target "到 2025 年". Following the rule
+/// "use the latest date the text mentions", the latest year that the text
+/// mentions as already past is 2024; its last day is the only day of that
+/// year guaranteed not to predate a 2024 document the plan cites, hence
+/// 2024-12-31. Used only when the text has no full date (`YYYY年M月D日`).
+const XAM_FALLBACK_DATE: Date = Date { year: 2024, month: 12, day: 31 };
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("convert_corpus: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<String> {
+    let (mode, rest) = args.split_first().ok_or_else(|| USAGE.to_string())?;
+    let mut options: BTreeMap<String, String> = BTreeMap::new();
+    let mut iter = rest.iter();
+    while let Some(flag) = iter.next() {
+        let name = match flag.strip_prefix("--") {
+            Some(name @ ("corpus" | "out" | "docs" | "seed")) => name,
+            _ => return Err(format!("unexpected argument `{flag}`\n{USAGE}")),
+        };
+        let value = iter.next().ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"))?;
+        options.insert(name.to_string(), value.clone());
+    }
+    let required =
+        |name: &str| options.get(name).map(PathBuf::from).ok_or_else(|| format!("missing `--{name}`\n{USAGE}"));
+    let corpus = required("corpus")?;
+    let out = required("out")?;
+    match mode.as_str() {
+        "demo" => {
+            if options.contains_key("docs") || options.contains_key("seed") {
+                return Err(format!("`--docs` and `--seed` are for `bench`\n{USAGE}"));
+            }
+            demo(&corpus, &out)
+        }
+        "bench" => {
+            let docs: usize = options
+                .get("docs")
+                .ok_or_else(|| format!("missing `--docs`\n{USAGE}"))?
+                .parse()
+                .map_err(|e| format!("`--docs`: {e}"))?;
+            let seed: u64 = match options.get("seed") {
+                Some(seed) => seed.parse().map_err(|e| format!("`--seed`: {e}"))?,
+                None => 1,
+            };
+            bench(&corpus, &out, docs, seed)
+        }
+        _ => Err(format!("unknown mode `{mode}`\n{USAGE}")),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Modes
+// ---------------------------------------------------------------------------
+
+fn demo(corpus: &Path, content: &Path) -> Result<String> {
+    let statecouncil = read_statecouncil(corpus)?;
+    let known_pairs: BTreeSet<String> =
+        statecouncil.iter().map(|row| row.topic.clone()).filter(|topic| topic.contains('\\')).collect();
+    let laws = read_laws(corpus)?;
+    let xam_text = fs::read_to_string(corpus_path(corpus, XAM_FILE)?).map_err(|e| format!("{XAM_FILE}: {e}"))?;
+
+    let mut files: BTreeMap<PathBuf, Policy> = BTreeMap::new();
+    for row in &statecouncil {
+        let (id, policy) = convert_statecouncil(row)?;
+        let path = PathBuf::from("policies/statecouncil").join(format!("{id}.md"));
+        if files.insert(path.clone(), policy).is_some() {
+            return Err(format!("two State Council documents map to {}", path.display()));
+        }
+    }
+    for (id, policy) in convert_curated_laws(&laws, &known_pairs)? {
+        files.insert(PathBuf::from("policies/laws").join(format!("{id}.md")), policy);
+    }
+    let xam = convert_xam(&xam_text, &known_pairs)?;
+    files.insert(PathBuf::from("policies/xam/digital-gov-2024-2025.md"), xam);
+
+    check_unique(files.values())?;
+
+    let mut deleted = 0;
+    for folder in DEMO_FOLDERS {
+        deleted += delete_markdown(&content.join("policies").join(folder))?;
+    }
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for (path, policy) in &files {
+        write_policy(&content.join(path), policy)?;
+        let folder = DEMO_FOLDERS
+            .iter()
+            .find(|folder| path.starts_with(Path::new("policies").join(folder)))
+            .ok_or_else(|| format!("{} is outside the demo folders", path.display()))?;
+        *counts.entry(folder).or_default() += 1;
+    }
+    let parts: Vec<String> = counts.iter().map(|(folder, count)| format!("{count} {folder}")).collect();
+    Ok(format!(
+        "demo: wrote {} files under {} ({}), deleted {deleted} old files first",
+        files.len(),
+        content.join("policies").display(),
+        parts.join(", ")
+    ))
+}
+
+fn bench(corpus: &Path, site: &Path, docs: usize, seed: u64) -> Result<String> {
+    if docs == 0 {
+        return Err("`--docs` must be at least 1".to_string());
+    }
+    let laws: Vec<LawRow> = read_laws(corpus)?
+        .into_values()
+        .filter(|law| {
+            level_issuer_genre(law).is_some()
+                && law.title.as_deref().is_some_and(|t| !t.trim().is_empty())
+                && law.body.as_deref().is_some_and(|b| !b.trim().is_empty())
+        })
+        .collect();
+    if laws.is_empty() {
+        return Err(format!("{LAWS_FILE} has no usable laws"));
+    }
+    let folder = site.join("content/policies/bench");
+    let deleted = delete_markdown(&folder)?;
+
+    fs::create_dir_all(site).map_err(|e| format!("{}: {e}", site.display()))?;
+    let config_source = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
+    let config = if config_source.is_file() {
+        fs::read_to_string(&config_source).map_err(|e| format!("{}: {e}", config_source.display()))?
+    } else {
+        "base_url = \"http://127.0.0.1:1111\"\ntitle = \"bench\"\n".to_string()
+    };
+    let config_path = site.join("config.toml");
+    fs::write(&config_path, config).map_err(|e| format!("{}: {e}", config_path.display()))?;
+
+    let fallback = Date::new(2020, 1, 1).ok_or("bad fallback date")?;
+    let mut rng = Lcg::new(seed);
+    for k in 1..=docs {
+        let law = &laws[(k - 1) % laws.len()];
+        let cycle = (k - 1) / laws.len() + 1;
+        let publish = law.publish.as_deref().and_then(Date::parse_iso);
+        let date = publish.unwrap_or(fallback);
+        let mut policy = law_policy(law, format!("bench/{k}"), date)?;
+        if cycle > 1 {
+            policy.title = format!("{}（第{cycle}版）", policy.title);
+        }
+        policy.doc_number = Some(format!("兴政发〔{}〕{k}号", date.year));
+        policy.topics = random_topics(&mut rng);
+        write_policy(&folder.join(format!("{k}.md")), &policy)?;
+    }
+    Ok(format!(
+        "bench: wrote {docs} files under {} and {} (from {} laws, seed {seed}), deleted {deleted} old files first",
+        folder.display(),
+        config_path.display(),
+        laws.len()
+    ))
+}
+
+// ---------------------------------------------------------------------------
+// Input
+// ---------------------------------------------------------------------------
+
+fn corpus_path(corpus: &Path, name: &str) -> Result<PathBuf> {
+    if EVALUATION_ONLY.contains(&name) {
+        return Err(format!("{name} is evaluation-only data and must not be converted"));
+    }
+    Ok(corpus.join(name))
+}
+
+#[derive(Deserialize)]
+struct StateCouncilRow {
+    url: String,
+    #[serde(rename = "索引号")]
+    index_number: String,
+    #[serde(rename = "主题分类")]
+    topic: String,
+    #[serde(rename = "发文机关")]
+    issuers: String,
+    #[serde(rename = "成文日期")]
+    written: String,
+    #[serde(rename = "标题")]
+    title: String,
+    #[serde(rename = "发文字号")]
+    doc_number: String,
+    #[serde(rename = "发布日期")]
+    published: String,
+    #[serde(rename = "主题词")]
+    keywords: String,
+    #[serde(rename = "正文")]
+    body: String,
+}
+
+#[derive(Deserialize, Clone)]
+struct LawRow {
+    id: String,
+    title: Option<String>,
+    region: Option<String>,
+    level: Option<String>,
+    publish: Option<String>,
+    valid_from: Option<String>,
+    expired: Option<bool>,
+    info: Option<String>,
+    body: Option<String>,
+}
+
+fn read_statecouncil(corpus: &Path) -> Result<Vec<StateCouncilRow>> {
+    let path = corpus_path(corpus, STATECOUNCIL_FILE)?;
+    let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(n, line)| serde_json::from_str(line).map_err(|e| format!("{STATECOUNCIL_FILE}:{}: {e}", n + 1)))
+        .collect()
+}
+
+/// All laws by id, keeping the first row of an id that occurs twice.
+fn read_laws(corpus: &Path) -> Result<BTreeMap<String, LawRow>> {
+    let path = corpus_path(corpus, LAWS_FILE)?;
+    let file = fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let reader = BufReader::new(GzDecoder::new(file));
+    let mut by_id: BTreeMap<String, LawRow> = BTreeMap::new();
+    for (n, line) in reader.lines().enumerate() {
+        let line = line.map_err(|e| format!("{LAWS_FILE}:{}: {e}", n + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: LawRow = serde_json::from_str(&line).map_err(|e| format!("{LAWS_FILE}:{}: {e}", n + 1))?;
+        by_id.entry(row.id.clone()).or_insert(row);
+    }
+    Ok(by_id)
+}
+
+// ---------------------------------------------------------------------------
+// State Council documents
+// ---------------------------------------------------------------------------
+
+fn convert_statecouncil(row: &StateCouncilRow) -> Result<(String, Policy)> {
+    let id = row
+        .url
+        .rsplit_once("content_")
+        .and_then(|(_, rest)| rest.strip_suffix(".htm"))
+        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+        .ok_or_else(|| format!("no gov.cn content id in {}", row.url))?
+        .to_string();
+    let context = |what: &str| format!("{STATECOUNCIL_FILE} {id}: bad {what}");
+    let written = Date::parse_chinese(&row.written).ok_or_else(|| context("成文日期"))?;
+    let published = Date::parse_chinese(&row.published).ok_or_else(|| context("发布日期"))?;
+    let title = row.title.trim().to_string();
+    let doc_number = row.doc_number.trim().to_string();
+    let issuers: Vec<String> =
+        row.issuers.split('、').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+    if issuers.is_empty() {
+        return Err(context("发文机关"));
+    }
+    let topic = row.topic.trim().to_string();
+    if topic.is_empty() {
+        return Err(context("主题分类"));
+    }
+    let mut keywords: Vec<String> = Vec::new();
+    for word in row.keywords.split(|c: char| c.is_whitespace() || c == '、') {
+        // "应急预案△": the triangle is a mark of the 主题词表, not part of the word.
+        let word = word.trim_end_matches('△').trim();
+        if !word.is_empty() && !keywords.iter().any(|k| k == word) {
+            keywords.push(word.to_string());
+        }
+    }
+
+    let lines: Vec<String> = row.body.lines().map(clean_line).filter(|line| !line.is_empty()).collect();
+    let skip = header_lines(&lines, &title, &doc_number);
+    let body = paragraphs_to_markdown(&lines[skip..]);
+    if body.is_empty() {
+        return Err(context("正文 (empty after the header)"));
+    }
+
+    let policy = Policy {
+        genre: genre_from_title(&title).to_string(),
+        title,
+        description: None,
+        doc_number: (!doc_number.is_empty()).then_some(doc_number),
+        index_number: row.index_number.trim().to_string(),
+        issuers,
+        written,
+        published,
+        effective: None,
+        expires: None,
+        repealed: None,
+        superseded_by: None,
+        topics: vec![topic],
+        keywords,
+        source: Some("中国政府网".to_string()),
+        source_url: Some(row.url.trim().to_string()),
+        region: None,
+        body,
+    };
+    Ok((id, policy))
+}
+
+/// How many leading lines repeat the title and the 发文字号: the title may be
+/// broken over several lines, spaced out ("国 家 粮 食"), or share a line with
+/// the 文号; a 国务院令 starts with "中华人民共和国国务院令" / "第707号".
+fn header_lines(lines: &[String], title: &str, doc_number: &str) -> usize {
+    let title = compact(title);
+    let number = compact(doc_number);
+    let full = format!("{title}{number}");
+    let mut consumed = String::new();
+    let mut skip = 0;
+    for (n, line) in lines.iter().enumerate() {
+        consumed.push_str(&compact(line));
+        if !full.starts_with(&consumed) {
+            break;
+        }
+        if consumed == title || consumed == full {
+            skip = n + 1;
+        }
+    }
+    if !number.is_empty() && lines.get(skip).is_some_and(|line| compact(line) == number) {
+        skip += 1;
+    }
+    if let Some(order) = number.strip_prefix("国令")
+        && skip == 0
+        && lines.first().is_some_and(|line| compact(line) == "中华人民共和国国务院令")
+        && lines.get(1).is_some_and(|line| compact(line) == order)
+    {
+        skip = 2;
+    }
+    skip
+}
+
+/// 公文种类 from the title: the keyword that ends last in the title wins
+/// ("关于印发……方案的通知" is a 通知), 复函 and 答复 are 函.
+fn genre_from_title(title: &str) -> &'static str {
+    const KEYWORDS: &[(&str, &str)] = &[
+        ("通知", "通知"),
+        ("意见", "意见"),
+        ("决定", "决定"),
+        ("批复", "批复"),
+        ("函", "函"),
+        ("复函", "函"),
+        ("答复", "函"),
+        ("通报", "通报"),
+        ("公告", "公告"),
+        ("通告", "通告"),
+        ("报告", "报告"),
+        ("纪要", "纪要"),
+        ("命令", "命令"),
+        ("条例", "条例"),
+        ("办法", "办法"),
+        ("规定", "规定"),
+        ("方案", "方案"),
+        ("规则", "规则"),
+        ("细则", "细则"),
+    ];
+    let mut best: Option<(usize, usize, &'static str)> = None;
+    for (word, genre) in KEYWORDS {
+        if let Some(start) = title.rfind(word) {
+            let candidate = (start + word.len(), word.len(), *genre);
+            if best.is_none_or(|b| (candidate.0, candidate.1) > (b.0, b.1)) {
+                best = Some(candidate);
+            }
+        }
+    }
+    best.map_or("通知", |(_, _, genre)| genre)
+}
+
+// ---------------------------------------------------------------------------
+// Laws
+// ---------------------------------------------------------------------------
+
+fn convert_curated_laws(
+    laws: &BTreeMap<String, LawRow>,
+    known_pairs: &BTreeSet<String>,
+) -> Result<Vec<(String, Policy)>> {
+    let get = |id: &str| laws.get(id).ok_or_else(|| format!("{LAWS_FILE} has no law with id {id}"));
+    let mut replaced: BTreeMap<&str, (&str, Date)> = BTreeMap::new();
+    for (old_id, new_id, evidence) in SUPERSESSIONS {
+        for id in [old_id, new_id] {
+            if !CURATED_LAWS.iter().any(|(curated, _)| curated == id) {
+                return Err(format!("superseded/replacing law {id} is not in CURATED_LAWS"));
+            }
+        }
+        let (old, new) = (get(old_id)?, get(new_id)?);
+        if old.expired != Some(true) {
+            return Err(format!("{old_id} is not marked expired in {LAWS_FILE}"));
+        }
+        let date = replacement_date(old, new, *evidence)?;
+        if replaced.insert(old_id, (new_id, date)).is_some() {
+            return Err(format!("{old_id} is superseded twice"));
+        }
+    }
+
+    let mut out = Vec::new();
+    for (id, topic) in CURATED_LAWS {
+        let law = get(id)?;
+        if !replaced.contains_key(id) && law.expired == Some(true) {
+            return Err(format!("{id} is expired in {LAWS_FILE} but has no replacement here"));
+        }
+        check_topic(topic, known_pairs)?;
+        let publish =
+            law.publish.as_deref().and_then(Date::parse_iso).ok_or_else(|| format!("{id} has no publish date"))?;
+        let mut policy = law_policy(law, format!("laws/{id}"), publish)?;
+        policy.topics = vec![topic.to_string()];
+        if let Some((new_id, date)) = replaced.get(id) {
+            policy.superseded_by = Some(format!("policies/laws/{new_id}.md"));
+            policy.repealed = Some(*date);
+        }
+        out.push((id.to_string(), policy));
+    }
+    Ok(out)
+}
+
+/// The date from which `new` replaces `old`, established from the corpus only.
+fn replacement_date(old: &LawRow, new: &LawRow, evidence: Evidence) -> Result<Date> {
+    let fail = |why: &str| Err(format!("{} → {}: {why}", old.id, new.id));
+    let Some(date) = new.valid_from.as_deref().and_then(Date::parse_iso) else {
+        return fail("the replacement has no valid_from");
+    };
+    let body = new.body.as_deref().unwrap_or_default();
+    let in_force = format!("自{}起施行", date.chinese());
+    match evidence {
+        Evidence::RepealClause => {
+            let old_title = format!("《{}》", old.title.as_deref().unwrap_or_default());
+            let found = body
+                .lines()
+                .any(|line| line.contains(&in_force) && line.contains(&old_title) && line.contains("同时废止"));
+            if !found {
+                return fail(&format!("no article \"{in_force}。{old_title}……同时废止\""));
+            }
+        }
+        Evidence::Revision => {
+            let old_publish = old.publish.as_deref().and_then(Date::parse_iso);
+            let new_publish = new.publish.as_deref().and_then(Date::parse_iso);
+            if old.title != new.title {
+                return fail("titles differ");
+            }
+            if new_publish.is_none() || new_publish <= old_publish {
+                return fail("the replacement is not published later");
+            }
+            let last_step = new.info.as_deref().unwrap_or_default().trim_end().lines().last();
+            if !last_step.is_some_and(|line| line.contains("修订")) {
+                return fail("the replacement's history does not end in a 修订");
+            }
+            if !body.contains(&in_force) {
+                return fail(&format!("the replacement's body has no \"{in_force}\""));
+            }
+        }
+    }
+    Ok(date)
+}
+
+/// A law or regulation as a policy (topics left empty for the caller).
+fn law_policy(law: &LawRow, index_number: String, date: Date) -> Result<Policy> {
+    let (issuer, genre) = level_issuer_genre(law).ok_or_else(|| format!("{}: unsupported level", law.id))?;
+    let title = law.title.as_deref().unwrap_or_default().trim().to_string();
+    let body = law.body.as_deref().unwrap_or_default();
+    let info = law.info.as_deref().unwrap_or_default();
+    let effective =
+        law.valid_from.as_deref().and_then(Date::parse_iso).or_else(|| in_force_from_info(info).filter(|d| *d >= date));
+
+    let mut markdown = String::new();
+    let history: Vec<String> = info
+        .lines()
+        .map(clean_line)
+        .map(|line| strip_unbalanced_paren(&line))
+        .filter(|line| !line.is_empty())
+        .map(|line| escape_block_start(&escape_inline(&line)))
+        .collect();
+    if !history.is_empty() {
+        let quoted: Vec<String> = history.iter().map(|line| format!("> {line}")).collect();
+        markdown.push_str(&quoted.join("\n>\n"));
+        markdown.push_str("\n\n");
+    }
+    markdown.push_str(&clean_markdown(body));
+
+    Ok(Policy {
+        description: first_article_sentence(body),
+        title,
+        doc_number: None,
+        index_number,
+        issuers: vec![issuer],
+        written: date,
+        published: date,
+        effective,
+        expires: None,
+        repealed: None,
+        superseded_by: None,
+        topics: Vec::new(),
+        genre: genre.to_string(),
+        keywords: Vec::new(),
+        source: None,
+        source_url: None,
+        region: None,
+        body: markdown,
+    })
+}
+
+/// 发文机关 and 公文种类 for the levels zhiku's demo knows.
+fn level_issuer_genre(law: &LawRow) -> Option<(String, &'static str)> {
+    match law.level.as_deref()? {
+        "法律" => Some(("全国人民代表大会常务委员会".to_string(), "法律")),
+        "行政法规" => Some(("国务院".to_string(), "行政法规")),
+        "司法解释" => Some(("最高人民法院".to_string(), "司法解释")),
+        "地方性法规" => {
+            let region = law.region.as_deref()?.trim();
+            if region.is_empty() || region == "全国" {
+                return None;
+            }
+            let suffix = if ["北京", "上海", "天津", "重庆"].contains(&region) { "市" } else { "省" };
+            let province = format!("{region}{suffix}");
+            let title = law.title.as_deref().unwrap_or_default();
+            // A city's regulation ("洛阳市……条例") is made by that city's
+            // standing committee (and approved by the province's).
+            let city = title.split_once('市').map(|(name, _)| name).filter(|name| {
+                !title.starts_with(region)
+                    && (2..=4).contains(&name.chars().count())
+                    && name.chars().all(is_cjk)
+                    // "关于市人民政府……", "杭州城市大脑……" name no city.
+                    && !name.starts_with("关于")
+                    && !name.ends_with('城')
+            });
+            let body = match city {
+                Some(city) => format!("{city}市"),
+                None => province,
+            };
+            Some((format!("{body}人民代表大会常务委员会"), "地方性法规"))
+        }
+        _ => None,
+    }
+}
+
+/// "YYYY年M月D日 施行" in the info history.
+fn in_force_from_info(info: &str) -> Option<Date> {
+    info.lines()
+        .map(clean_line)
+        .filter_map(|line| {
+            let date = line.strip_suffix("施行")?.trim();
+            Date::parse_chinese(date)
+        })
+        .next_back()
+}
+
+/// The first sentence of 第一条, without the article number.
+fn first_article_sentence(body: &str) -> Option<String> {
+    let line = body.lines().map(str::trim).find(|l| l.starts_with("第一条"))?;
+    let text = line["第一条".len()..].trim_start_matches(|c: char| c.is_whitespace());
+    let sentence = match text.find('。') {
+        Some(end) => &text[..end + '。'.len_utf8()],
+        None => text,
+    };
+    let sentence = sentence.trim();
+    (!sentence.is_empty()).then(|| sentence.to_string())
+}
+
+/// "……第九次会议修订）": drop a closing parenthesis left over from the
+/// original "（……）" history note.
+fn strip_unbalanced_paren(line: &str) -> String {
+    let opens = line.matches(['（', '(']).count();
+    let closes = line.matches(['）', ')']).count();
+    match line.strip_suffix(['）', ')']) {
+        Some(rest) if closes > opens => rest.trim_end().to_string(),
+        _ => line.to_string(),
+    }
+}
+
+/// Law bodies are Markdown already: drop zero-width-space-only lines and
+/// trailing blanks, squeeze blank lines, and make a "+++" line harmless.
+fn clean_markdown(body: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for line in body.lines() {
+        let line = line.replace('\u{200b}', "");
+        let line = line.trim_end();
+        if line.trim().is_empty() {
+            if lines.last().is_some_and(|last| !last.is_empty()) {
+                lines.push(String::new());
+            }
+            continue;
+        }
+        if line.trim_start().starts_with("+++") {
+            lines.push(format!("\\{}", line.trim_start()));
+        } else {
+            lines.push(line.to_string());
+        }
+    }
+    while lines.last().is_some_and(|last| last.is_empty()) {
+        lines.pop();
+    }
+    lines.join("\n")
+}
+
+// ---------------------------------------------------------------------------
+// 兴安盟数字政府建设(2024—2025年)实施方案
+// ---------------------------------------------------------------------------
+
+fn convert_xam(text: &str, known_pairs: &BTreeSet<String>) -> Result<Policy> {
+    // Blocks are separated by blank lines; a page break of the source PDF
+    // splits a paragraph into two blocks mid-sentence.
+    let mut blocks: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let line = clean_line(line);
+        if line.is_empty() {
+            if !current.is_empty() {
+                blocks.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push_str(&line);
+        }
+    }
+    if !current.is_empty() {
+        blocks.push(current);
+    }
+    let (title, rest) = blocks.split_first().ok_or_else(|| format!("{XAM_FILE} is empty"))?;
+    if !title.contains("实施方案") {
+        return Err(format!("{XAM_FILE}: unexpected first line {title:?}"));
+    }
+    let mut paragraphs: Vec<String> = Vec::new();
+    for block in rest {
+        let continues = paragraphs.last().is_some_and(|last: &String| {
+            last.chars().count() > 20
+                && !last.ends_with(['。', '；', '：', '！', '？', '）', ')', '”', '…'])
+                && outline(block) == Outline::None
+        });
+        match paragraphs.last_mut() {
+            Some(last) if continues => last.push_str(block),
+            _ => paragraphs.push(block.clone()),
+        }
+    }
+
+    // The text states no date, issuer or 文号 of its own (it cites 国发〔2022〕
+    // 14号 and 内政发〔2024〕12号, the documents it implements).
+    let date = chinese_dates(text).into_iter().max().unwrap_or(XAM_FALLBACK_DATE);
+    let issuer = if paragraphs.iter().any(|p| p == "兴安盟行政公署办公室") {
+        "兴安盟行政公署办公室"
+    } else {
+        "兴安盟行政公署"
+    };
+    let pair = "综合政务\\电子政务";
+    let topic = if known_pairs.contains(pair) { pair } else { "综合政务" };
+    Ok(Policy {
+        title: title.clone(),
+        description: None,
+        doc_number: None,
+        index_number: "xam/digital-gov-2024-2025".to_string(),
+        issuers: vec![issuer.to_string()],
+        written: date,
+        published: date,
+        effective: None,
+        expires: Date::new(2025, 12, 31),
+        repealed: None,
+        superseded_by: None,
+        topics: vec![topic.to_string()],
+        genre: "方案".to_string(),
+        keywords: Vec::new(),
+        source: None,
+        source_url: None,
+        region: Some("152200".to_string()),
+        body: paragraphs_to_markdown(&paragraphs),
+    })
+}
+
+/// Every full date "YYYY年M月D日" in the text.
+fn chinese_dates(text: &str) -> Vec<Date> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut dates = Vec::new();
+    for start in 0..chars.len() {
+        if !chars[start].is_ascii_digit() || (start > 0 && chars[start - 1].is_ascii_digit()) {
+            continue;
+        }
+        let candidate: String = chars[start..].iter().take(11).collect();
+        if let Some(end) = candidate.find('日')
+            && let Some(date) = Date::parse_chinese(&candidate[..end + '日'.len_utf8()])
+        {
+            dates.push(date);
+        }
+    }
+    dates
+}
+
+// ---------------------------------------------------------------------------
+// Plain text to Markdown
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Outline {
+    /// "一、总体要求"
+    Part,
+    /// "（一）指导思想。"
+    Item,
+    /// "第一章　总则"
+    Chapter,
+    /// "第一节　……"
+    Section,
+    /// "第一条……"
+    Article,
+    None,
+}
+
+fn is_cjk_numeral(c: char) -> bool {
+    "〇零一二三四五六七八九十百千两".contains(c)
+}
+
+fn is_cjk(c: char) -> bool {
+    ('\u{4e00}'..='\u{9fff}').contains(&c)
+}
+
+/// The text after a leading run of Chinese numerals, if there is one.
+fn after_numerals(text: &str) -> Option<&str> {
+    let end = text.char_indices().find(|(_, c)| !is_cjk_numeral(*c)).map_or(text.len(), |(i, _)| i);
+    (end > 0).then(|| &text[end..])
+}
+
+fn outline(line: &str) -> Outline {
+    if let Some(rest) = after_numerals(line)
+        && rest.starts_with('、')
+    {
+        return Outline::Part;
+    }
+    if let Some(inner) = line.strip_prefix(['（', '('])
+        && let Some(rest) = after_numerals(inner)
+        && rest.starts_with(['）', ')'])
+    {
+        return Outline::Item;
+    }
+    if let Some(inner) = line.strip_prefix('第')
+        && let Some(rest) = after_numerals(inner)
+    {
+        match rest.chars().next() {
+            Some('章') => return Outline::Chapter,
+            Some('节') => return Outline::Section,
+            Some('条') => return Outline::Article,
+            _ => {}
+        }
+    }
+    Outline::None
+}
+
+/// One paragraph per entry. Short outline lines become headings: 章 and
+/// "一、" are `##`, 节 and "（一）" are `###`. "一、"/"（一）" lines are no
+/// headings in a body made of articles (第X条), where they enumerate, nor
+/// when several follow each other (an enumeration, not a section).
+fn paragraphs_to_markdown(paragraphs: &[String]) -> String {
+    const MAX_HEADING_CHARS: usize = 20;
+    let kinds: Vec<Outline> = paragraphs.iter().map(|p| outline(p)).collect();
+    let has_articles = kinds.contains(&Outline::Article);
+    let mut out: Vec<String> = Vec::with_capacity(paragraphs.len());
+    for (i, text) in paragraphs.iter().enumerate() {
+        let kind = kinds[i];
+        let short =
+            text.chars().count() <= MAX_HEADING_CHARS && !text.ends_with(['；', '，', '：', '、', ';', ',', ':']);
+        let alone = (i == 0 || kinds[i - 1] != kind) && kinds.get(i + 1) != Some(&kind);
+        // "（七）" alone on a line (a flattened table cell) titles nothing.
+        let titled = match kind {
+            Outline::Item => {
+                text.strip_prefix(['（', '(']).and_then(after_numerals).is_some_and(|rest| rest.chars().count() > 1)
+            }
+            _ => true,
+        };
+        let level = match kind {
+            Outline::Chapter if short => Some("##"),
+            Outline::Section if short => Some("###"),
+            Outline::Part if short && alone && !has_articles => Some("##"),
+            Outline::Item if short && alone && titled && !has_articles => Some("###"),
+            _ => None,
+        };
+        let escaped = escape_inline(text);
+        out.push(match level {
+            Some(hashes) => {
+                // A trailing '#' would be read as the heading's closing sequence.
+                let escaped = match escaped.strip_suffix('#') {
+                    Some(head) => format!("{head}\\#"),
+                    None => escaped,
+                };
+                format!("{hashes} {escaped}")
+            }
+            None => escape_block_start(&escaped),
+        });
+    }
+    out.join("\n\n")
+}
+
+/// Normalises one source line: HTML leftovers and odd spaces out, trimmed.
+fn clean_line(line: &str) -> String {
+    line.replace("&nbsp;", " ")
+        .replace("&sp;", " ")
+        .replace(['\u{a0}', '\u{feff}'], " ")
+        .replace('\u{200b}', "")
+        .trim()
+        .to_string()
+}
+
+/// The text without any whitespace (ASCII or ideographic).
+fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Escapes the characters that could start inline Markdown: emphasis,
+/// code spans, strikethrough, links, raw HTML, autolinks and entities.
+fn escape_inline(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
+        let escape = match c {
+            '\\' => next.is_none_or(|n| n.is_ascii_punctuation()),
+            '*' | '_' | '`' | '~' | '[' => true,
+            '<' => next.is_some_and(|n| n.is_ascii_alphabetic() || matches!(n, '/' | '!' | '?')),
+            '&' => looks_like_entity(&chars[i + 1..]),
+            _ => false,
+        };
+        if escape {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether the text after '&' reads as an entity ("amp;", "#123;", "#x1F;").
+fn looks_like_entity(after: &[char]) -> bool {
+    let (body, digits_only) = match after.first() {
+        Some('#') => (&after[1..], true),
+        _ => (after, false),
+    };
+    let body = match (digits_only, body.first()) {
+        (true, Some('x' | 'X')) => &body[1..],
+        _ => body,
+    };
+    let len = body.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+    (1..=32).contains(&len) && body.get(len) == Some(&';')
+}
+
+/// Escapes a line start that Markdown would read as block structure: ATX
+/// heading, block quote, list item, thematic break, ordered list, or a `+++`
+/// front matter fence. Expects `escape_inline` to have run already.
+fn escape_block_start(text: &str) -> String {
+    let after = |n: usize| text[n..].chars().next();
+    let spacing = |c: Option<char>| matches!(c, None | Some(' ' | '\t'));
+    let thematic_break = {
+        let marks: String = text.chars().filter(|c| !matches!(c, ' ' | '\t')).collect();
+        marks.len() >= 3 && ["-", "*", "_"].iter().any(|m| marks.chars().all(|c| c.to_string() == *m))
+    };
+    let Some(first) = text.chars().next() else {
+        return String::new();
+    };
+    match first {
+        '#' => {
+            let hashes = text.bytes().take_while(|&b| b == b'#').count();
+            if hashes <= 6 && spacing(after(hashes)) {
+                return format!("\\{text}");
+            }
+        }
+        '>' => return format!("\\{text}"),
+        '-' | '+' | '*' if spacing(after(1)) || thematic_break || text.starts_with("+++") => {
+            return format!("\\{text}");
+        }
+        '_' if thematic_break => return format!("\\{text}"),
+        '0'..='9' => {
+            let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+            if digits <= 9 && matches!(after(digits), Some('.' | ')')) && spacing(after(digits + 1)) {
+                return format!("{}\\{}", &text[..digits], &text[digits..]);
+            }
+        }
+        _ => {}
+    }
+    text.to_string()
+}
+
+// ---------------------------------------------------------------------------
+// Output
+// ---------------------------------------------------------------------------
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Date {
+    year: u32,
+    month: u32,
+    day: u32,
+}
+
+impl Date {
+    fn new(year: u32, month: u32, day: u32) -> Option<Date> {
+        let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        ((1000..=9999).contains(&year) && (1..=days).contains(&day)).then_some(Date { year, month, day })
+    }
+
+    /// "2019-01-27"
+    fn parse_iso(text: &str) -> Option<Date> {
+        let mut parts = text.trim().split('-');
+        let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+        if parts.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return None;
+        }
+        Date::new(number(y)?, number(m)?, number(d)?)
+    }
+
+    /// "2019年01月27日" or "2019年1月27日"
+    fn parse_chinese(text: &str) -> Option<Date> {
+        let rest = text.trim().strip_suffix('日')?;
+        let (y, rest) = rest.split_once('年')?;
+        let (m, d) = rest.split_once('月')?;
+        if y.len() != 4 || !(1..=2).contains(&m.len()) || !(1..=2).contains(&d.len()) {
+            return None;
+        }
+        Date::new(number(y)?, number(m)?, number(d)?)
+    }
+
+    /// "2022年3月1日", the form used in "自……起施行".
+    fn chinese(&self) -> String {
+        format!("{}年{}月{}日", self.year, self.month, self.day)
+    }
+}
+
+fn number(digits: &str) -> Option<u32> {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// A policy document: front matter keys of `docs/content-schema.md`, in the
+/// order they are written, and the Markdown body.
+struct Policy {
+    title: String,
+    description: Option<String>,
+    doc_number: Option<String>,
+    index_number: String,
+    issuers: Vec<String>,
+    written: Date,
+    published: Date,
+    effective: Option<Date>,
+    expires: Option<Date>,
+    repealed: Option<Date>,
+    superseded_by: Option<String>,
+    topics: Vec<String>,
+    genre: String,
+    keywords: Vec<String>,
+    source: Option<String>,
+    source_url: Option<String>,
+    region: Option<String>,
+    body: String,
+}
+
+impl Policy {
+    fn front_matter(&self) -> String {
+        let mut out = String::new();
+        let mut string = |key: &str, value: Option<&String>| {
+            if let Some(value) = value {
+                let _ = writeln!(out, "{key} = {}", toml_string(value));
+            }
+        };
+        string("title", Some(&self.title));
+        string("description", self.description.as_ref());
+        string("doc_number", self.doc_number.as_ref());
+        string("index_number", Some(&self.index_number));
+        let mut lines = vec![format!("issuers = {}", toml_array(&self.issuers))];
+        let dates = [
+            ("written", Some(self.written)),
+            ("published", Some(self.published)),
+            ("effective", self.effective),
+            ("expires", self.expires),
+            ("repealed", self.repealed),
+        ];
+        for (key, date) in dates {
+            if let Some(date) = date {
+                lines.push(format!("{key} = {date}"));
+            }
+        }
+        if let Some(reference) = &self.superseded_by {
+            lines.push(format!("superseded_by = {}", toml_string(reference)));
+        }
+        lines.push(format!("topics = {}", toml_array(&self.topics)));
+        lines.push(format!("genre = {}", toml_string(&self.genre)));
+        if !self.keywords.is_empty() {
+            lines.push(format!("keywords = {}", toml_array(&self.keywords)));
+        }
+        for (key, value) in [("source", &self.source), ("source_url", &self.source_url), ("region", &self.region)] {
+            if let Some(value) = value {
+                lines.push(format!("{key} = {}", toml_string(value)));
+            }
+        }
+        for line in lines {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out
+    }
+
+    fn render(&self) -> Result<String> {
+        let front_matter = self.front_matter();
+        check_front_matter(&front_matter, self)?;
+        let body = self.body.trim_end();
+        Ok(if body.is_empty() {
+            format!("+++\n{front_matter}+++\n")
+        } else {
+            format!("+++\n{front_matter}+++\n\n{body}\n")
+        })
+    }
+}
+
+fn toml_string(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn toml_array(values: &[String]) -> String {
+    let items: Vec<String> = values.iter().map(|v| toml_string(v)).collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// Every key a policy may have according to `docs/content-schema.md`; the
+/// struct exists so that `toml` rejects any other key.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct PolicyFrontMatter {
+    title: String,
+    description: Option<String>,
+    draft: Option<bool>,
+    weight: Option<i64>,
+    template: Option<String>,
+    doc_number: Option<String>,
+    index_number: String,
+    issuers: Vec<String>,
+    written: Datetime,
+    published: Datetime,
+    effective: Option<Datetime>,
+    expires: Option<Datetime>,
+    repealed: Option<Datetime>,
+    superseded_by: Option<String>,
+    amended_by: Option<toml::Value>,
+    topics: Vec<String>,
+    genre: String,
+    tags: Option<Vec<String>>,
+    keywords: Option<Vec<String>>,
+    source: Option<String>,
+    source_url: Option<String>,
+    region: Option<String>,
+    attachments: Option<toml::Value>,
+    related: Option<Vec<String>>,
+}
+
+/// Parses the front matter back and compares it with what was meant.
+fn check_front_matter(front_matter: &str, policy: &Policy) -> Result<()> {
+    let parsed: PolicyFrontMatter =
+        toml::from_str(front_matter).map_err(|e| format!("invalid front matter for {}: {e}", policy.index_number))?;
+    let date = |d: &Datetime| d.to_string();
+    let optional_date = |d: &Option<Datetime>| d.as_ref().map(date);
+    let same = parsed.title == policy.title
+        && parsed.description == policy.description
+        && parsed.doc_number == policy.doc_number
+        && parsed.index_number == policy.index_number
+        && parsed.issuers == policy.issuers
+        && date(&parsed.written) == policy.written.to_string()
+        && date(&parsed.published) == policy.published.to_string()
+        && optional_date(&parsed.effective) == policy.effective.map(|d| d.to_string())
+        && optional_date(&parsed.expires) == policy.expires.map(|d| d.to_string())
+        && optional_date(&parsed.repealed) == policy.repealed.map(|d| d.to_string())
+        && parsed.superseded_by == policy.superseded_by
+        && parsed.topics == policy.topics
+        && parsed.genre == policy.genre
+        && parsed.keywords.unwrap_or_default() == policy.keywords
+        && parsed.source == policy.source
+        && parsed.source_url == policy.source_url
+        && parsed.region == policy.region;
+    let required = !policy.title.is_empty()
+        && !policy.index_number.is_empty()
+        && !policy.issuers.is_empty()
+        && !policy.topics.is_empty()
+        && !policy.genre.is_empty();
+    if !same || !required {
+        return Err(format!("front matter of {} does not round-trip:\n{front_matter}", policy.index_number));
+    }
+    Ok(())
+}
+
+/// 文号 and 索引号 must be unique across the generated documents.
+fn check_unique<'a>(policies: impl Iterator<Item = &'a Policy>) -> Result<()> {
+    let mut numbers = BTreeSet::new();
+    let mut indexes = BTreeSet::new();
+    for policy in policies {
+        if let Some(number) = &policy.doc_number
+            && !numbers.insert(number.clone())
+        {
+            return Err(format!("duplicate doc_number {number}"));
+        }
+        if !indexes.insert(policy.index_number.clone()) {
+            return Err(format!("duplicate index_number {}", policy.index_number));
+        }
+    }
+    Ok(())
+}
+
+fn check_topic(topic: &str, known_pairs: &BTreeSet<String>) -> Result<()> {
+    let known = match topic.split_once('\\') {
+        Some(_) => known_pairs.contains(topic),
+        None => TOPIC_CLASSES.contains(&topic),
+    };
+    if known {
+        Ok(())
+    } else {
+        Err(format!("topic {topic:?} is neither a 一级 class nor a pair used in {STATECOUNCIL_FILE}"))
+    }
+}
+
+fn write_policy(path: &Path, policy: &Policy) -> Result<()> {
+    let text = policy.render()?;
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+    }
+    fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Deletes the `*.md` files directly in `dir`, except `_index.md`.
+fn delete_markdown(dir: &Path) -> Result<usize> {
+    if !dir.is_dir() {
+        return Ok(0);
+    }
+    let mut paths: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    paths.sort();
+    let mut deleted = 0;
+    for path in paths {
+        let markdown = path.extension().is_some_and(|ext| ext == "md");
+        let index = path.file_name().is_some_and(|name| name == "_index.md");
+        if markdown && !index && path.is_file() {
+            fs::remove_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            deleted += 1;
+        }
+    }
+    Ok(deleted)
+}
+
+// ---------------------------------------------------------------------------
+// Benchmark randomness
+// ---------------------------------------------------------------------------
+
+/// Knuth's MMIX linear congruential generator: tiny, seeded, reproducible.
+struct Lcg(u64);
+
+impl Lcg {
+    fn new(seed: u64) -> Lcg {
+        Lcg(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    fn next(&mut self, bound: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % bound as u64) as usize
+    }
+}
+
+/// One or two distinct 一级 classes.
+fn random_topics(rng: &mut Lcg) -> Vec<String> {
+    let count = 1 + rng.next(2);
+    let mut topics: Vec<String> = Vec::with_capacity(count);
+    while topics.len() < count {
+        let topic = TOPIC_CLASSES[rng.next(TOPIC_CLASSES.len())];
+        if !topics.iter().any(|t| t == topic) {
+            topics.push(topic.to_string());
+        }
+    }
+    topics
+}

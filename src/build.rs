@@ -1,0 +1,187 @@
+//! The whole pipeline: load → validate → link → render → post-process →
+//! write, with per-phase timings. Nothing is written unless every stage
+//! before it finished without errors.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use jiff::civil::Date;
+
+use crate::config::Config;
+use crate::content::{self, Kind};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::library::Library;
+use crate::output::{self, CopiedFile};
+use crate::render::{self, OutputFile, Theme};
+
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Site root: the folder holding `config.toml` and `content/`.
+    pub root: PathBuf,
+    /// Output folder; `public/` under the root by default.
+    pub output_dir: Option<PathBuf>,
+    /// Date that 有效性 is computed for.
+    pub as_of: Date,
+    /// Overrides `base_url` from the configuration.
+    pub base_url: Option<String>,
+    pub include_drafts: bool,
+}
+
+impl BuildOptions {
+    pub fn new(root: impl Into<PathBuf>, as_of: Date) -> Self {
+        BuildOptions { root: root.into(), output_dir: None, as_of, base_url: None, include_drafts: false }
+    }
+
+    pub fn output_dir(&self) -> PathBuf {
+        self.output_dir.clone().unwrap_or_else(|| self.root.join("public"))
+    }
+}
+
+/// What a build did, for the summary line and benchmarks.
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    pub diagnostics: Diagnostics,
+    pub documents: usize,
+    pub policies: usize,
+    pub qa: usize,
+    pub interpretations: usize,
+    /// HTML pages written.
+    pub pages: usize,
+    /// All files written.
+    pub files: usize,
+    pub phases: Vec<(&'static str, Duration)>,
+    pub elapsed: Duration,
+    /// Whether output was written.
+    pub written: bool,
+}
+
+impl BuildReport {
+    /// The one-line summary printed at the end of a build.
+    pub fn summary_line(&self) -> String {
+        let status = if self.written { "构建完成" } else { "构建失败" };
+        format!(
+            "{status}：{} 个页面（政策文件 {}，问答 {}，解读 {}），{} 个错误，{} 个警告，用时 {:.2} 秒",
+            self.pages,
+            self.policies,
+            self.qa,
+            self.interpretations,
+            self.diagnostics.error_count(),
+            self.diagnostics.warning_count(),
+            self.elapsed.as_secs_f64()
+        )
+    }
+}
+
+/// The rendered site in memory, before writing.
+pub struct Rendered {
+    pub library: Library,
+    pub config: Config,
+    pub files: Vec<OutputFile>,
+    pub copies: Vec<CopiedFile>,
+}
+
+struct Phases {
+    last: Instant,
+    list: Vec<(&'static str, Duration)>,
+}
+
+impl Phases {
+    fn mark(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.list.push((name, now - self.last));
+        self.last = now;
+    }
+}
+
+/// Runs every stage up to rendering. Returns `None` if any stage reported an
+/// error; all diagnostics found so far are in the report either way.
+pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<Rendered> {
+    let mut phases = Phases { last: Instant::now(), list: Vec::new() };
+    let config = match Config::load(&options.root) {
+        Ok(mut config) => {
+            if let Some(base_url) = &options.base_url {
+                config.base_url = base_url.trim_end_matches('/').to_string();
+            }
+            config
+        }
+        Err(problem) => {
+            report.diagnostics.push(problem);
+            return None;
+        }
+    };
+    let theme = Theme::load(&options.root, &config);
+    let loaded = content::load(&options.root, &config, options.include_drafts);
+    phases.mark("load+validate");
+    report.diagnostics.extend(loaded.diagnostics);
+    let library = Library::link(loaded.documents, options.as_of, &mut report.diagnostics);
+    phases.mark("link");
+    report.documents = library.docs.len();
+    let count = |kind| library.docs.iter().filter(|d| d.kind == kind).count();
+    report.policies = count(Kind::Policy);
+    report.qa = count(Kind::Qa);
+    report.interpretations = count(Kind::Interpretation);
+    let theme = match theme {
+        Ok(theme) => Some(theme),
+        Err(problems) => {
+            report.diagnostics.extend(problems);
+            None
+        }
+    };
+    if report.diagnostics.has_errors() {
+        report.phases = phases.list;
+        return None;
+    }
+    let theme = theme?;
+    let (files, problems) = render::render_site(&library, &config, &theme);
+    phases.mark("render+post-process");
+    report.diagnostics.extend(problems);
+    report.phases = phases.list;
+    if report.diagnostics.has_errors() {
+        return None;
+    }
+    let content_dir = options.root.join(content::CONTENT_DIR);
+    let copies = loaded
+        .assets
+        .iter()
+        .map(|relative| CopiedFile {
+            source: content_dir.join(relative),
+            dest: relative.to_string_lossy().replace('\\', "/"),
+        })
+        .collect();
+    Some(Rendered { library, config, files, copies })
+}
+
+/// Builds the site into its output folder.
+pub fn build(options: &BuildOptions) -> BuildReport {
+    let start = Instant::now();
+    let mut report = BuildReport::default();
+    if let Some(rendered) = render_site(options, &mut report) {
+        let write_start = Instant::now();
+        let out_dir = options.output_dir();
+        match output::write_site(&out_dir, &rendered.files, &rendered.copies) {
+            Ok(()) => {
+                report.written = true;
+                report.files = rendered.files.len() + rendered.copies.len();
+                report.pages = rendered.files.iter().filter(|f| f.path.ends_with(".html")).count();
+            }
+            Err(e) => report.diagnostics.push(
+                Diagnostic::error(out_dir.display().to_string(), None, format!("cannot write the site: {e}"))
+                    .with_hint("check that the output folder's parent is writable; the previous output was kept"),
+            ),
+        }
+        report.phases.push(("write", write_start.elapsed()));
+    }
+    report.diagnostics.sort();
+    report.elapsed = start.elapsed();
+    report
+}
+
+/// Today's date in the local time zone, the default `--as-of`.
+pub fn today() -> Date {
+    jiff::Zoned::now().date()
+}
+
+/// Whether `path` looks like a site root.
+pub fn is_site_root(path: &Path) -> bool {
+    path.join(crate::config::CONFIG_FILE).is_file()
+}

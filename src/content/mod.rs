@@ -1,0 +1,583 @@
+//! Loading and validating `content/`: every Markdown file becomes a
+//! [`Document`] whose kind follows from its folder, with typed metadata and
+//! the position of every value, or a list of diagnostics explaining what is
+//! wrong with it.
+
+pub mod doc_number;
+pub mod front_matter;
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Diagnostics, Location, did_you_mean};
+use front_matter::{FieldReader, Located, split};
+
+pub const CONTENT_DIR: &str = "content";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Policy,
+    Interpretation,
+    Qa,
+    Page,
+    Section,
+}
+
+impl Kind {
+    /// The Chinese name shown to readers.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Policy => "政策文件",
+            Kind::Interpretation => "政策解读",
+            Kind::Qa => "问答",
+            Kind::Page => "页面",
+            Kind::Section => "栏目",
+        }
+    }
+
+    fn of_path(path: &str) -> Kind {
+        let is_index = path.rsplit('/').next() == Some("_index.md");
+        let top = path.split('/').next().unwrap_or("");
+        match (is_index, top) {
+            (true, _) => Kind::Section,
+            (false, "policies") => Kind::Policy,
+            (false, "interpretations") => Kind::Interpretation,
+            (false, "qa") => Kind::Qa,
+            _ => Kind::Page,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct PolicyMeta {
+    /// Canonical 文号.
+    pub doc_number: Option<Located<String>>,
+    pub index_number: String,
+    pub issuers: Vec<String>,
+    pub written: Date,
+    pub published: Date,
+    pub effective: Option<Date>,
+    pub expires: Option<Date>,
+    pub repealed: Option<Date>,
+    pub superseded_by: Option<Located<String>>,
+    pub amended_by: Vec<Located<String>>,
+    pub topics: Vec<String>,
+    pub genre: String,
+    pub tags: Vec<String>,
+    pub keywords: Vec<String>,
+    pub source: Option<String>,
+    pub source_url: Option<String>,
+    pub region: Option<String>,
+    pub attachments: Vec<Attachment>,
+    pub related: Vec<Located<String>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InterpretationMeta {
+    pub interprets: Option<Located<String>>,
+    pub published: Date,
+    pub issuers: Vec<String>,
+    pub source: Option<String>,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct QaMeta {
+    pub variants: Vec<String>,
+    /// "一级/二级"
+    pub category: String,
+    pub department: String,
+    pub regions: Vec<String>,
+    pub policies: Vec<Located<String>>,
+    pub keywords: Vec<String>,
+    pub updated: Date,
+    pub review_by: Option<Date>,
+    /// 内部口径: operator-only. Never rendered into public output.
+    pub internal: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SectionMeta {
+    pub keywords: Vec<String>,
+    pub column_type: Option<String>,
+    pub paginate_by: Option<usize>,
+    pub sort_by: SortBy,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortBy {
+    #[default]
+    Date,
+    Weight,
+    Title,
+}
+
+#[derive(Debug, Clone)]
+pub enum Meta {
+    Policy(Box<PolicyMeta>),
+    Interpretation(InterpretationMeta),
+    Qa(QaMeta),
+    Page,
+    Section(SectionMeta),
+}
+
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Path relative to `content/`, with `/` separators: `qa/shebao/x.md`.
+    pub path: String,
+    /// Path relative to the site root, for diagnostics: `content/qa/shebao/x.md`.
+    pub file: String,
+    pub kind: Kind,
+    /// Site-relative URL with slashes at both ends: `/qa/shebao/x/`.
+    pub url: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub draft: bool,
+    pub weight: Option<i64>,
+    pub template: Option<String>,
+    /// Markdown body.
+    pub body: String,
+    /// 1-based line the body starts on, so body diagnostics can be located.
+    pub body_line: usize,
+    pub meta: Meta,
+}
+
+impl Document {
+    pub fn policy(&self) -> Option<&PolicyMeta> {
+        match &self.meta {
+            Meta::Policy(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    pub fn qa(&self) -> Option<&QaMeta> {
+        match &self.meta {
+            Meta::Qa(q) => Some(q),
+            _ => None,
+        }
+    }
+
+    pub fn interpretation(&self) -> Option<&InterpretationMeta> {
+        match &self.meta {
+            Meta::Interpretation(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    pub fn section(&self) -> Option<&SectionMeta> {
+        match &self.meta {
+            Meta::Section(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The date lists sort by: 发布日期 for policies and interpretations,
+    /// 更新时间 for Q&A.
+    pub fn date(&self) -> Option<Date> {
+        match &self.meta {
+            Meta::Policy(p) => Some(p.published),
+            Meta::Interpretation(i) => Some(i.published),
+            Meta::Qa(q) => Some(q.updated),
+            _ => None,
+        }
+    }
+
+    /// The folder this document lists under: `qa/shebao` for
+    /// `qa/shebao/x.md`, and the parent folder for a section's `_index.md`.
+    pub fn parent_dir(&self) -> &str {
+        let dir = self.path.rsplit_once('/').map_or("", |(d, _)| d);
+        if self.kind == Kind::Section { dir.rsplit_once('/').map_or("", |(d, _)| d) } else { dir }
+    }
+}
+
+/// Everything found under `content/`: documents sorted by path, other files
+/// (images, PDF attachments) to copy as they are, and every problem found.
+pub struct Loaded {
+    pub documents: Vec<Document>,
+    pub assets: Vec<PathBuf>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Reads and validates every file under `root/content`, in parallel.
+pub fn load(root: &Path, config: &Config, include_drafts: bool) -> Loaded {
+    let content_dir = root.join(CONTENT_DIR);
+    let mut markdown = Vec::new();
+    let mut assets = Vec::new();
+    let mut diagnostics = Diagnostics::new();
+    let walker = walkdir::WalkDir::new(&content_dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() => {
+                let relative = relative_path(&content_dir, entry.path());
+                if relative.ends_with(".md") {
+                    markdown.push(relative);
+                } else {
+                    assets.push(PathBuf::from(relative));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                diagnostics.push(Diagnostic::error(CONTENT_DIR, None, format!("cannot read the content folder: {e}")))
+            }
+        }
+    }
+
+    let results: Vec<(Option<Document>, Vec<Diagnostic>)> = markdown
+        .par_iter()
+        .map(|relative| {
+            let file = format!("{CONTENT_DIR}/{relative}");
+            match std::fs::read_to_string(content_dir.join(relative)) {
+                Ok(source) => parse_document(relative, &source, config),
+                Err(e) => (
+                    None,
+                    vec![
+                        Diagnostic::error(file, None, format!("cannot read the file: {e}"))
+                            .with_hint("content files must be UTF-8 text"),
+                    ],
+                ),
+            }
+        })
+        .collect();
+
+    let mut documents = Vec::with_capacity(results.len());
+    for (document, problems) in results {
+        diagnostics.extend(problems);
+        if let Some(document) = document
+            && (include_drafts || !document.draft)
+        {
+            documents.push(document);
+        }
+    }
+    Loaded { documents, assets, diagnostics }
+}
+
+fn relative_path(base: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(base).unwrap_or(path);
+    relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// `qa/shebao/x.md` → `/qa/shebao/x/`; `qa/_index.md` → `/qa/`.
+pub fn url_of(path: &str) -> String {
+    let without_ext = path.strip_suffix(".md").unwrap_or(path);
+    let trimmed = without_ext.strip_suffix("_index").unwrap_or(without_ext).trim_end_matches('/');
+    if trimmed.is_empty() { "/".to_string() } else { format!("/{trimmed}/") }
+}
+
+fn is_valid_path_segment(segment: &str) -> bool {
+    !segment.is_empty() && segment.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// Parses and validates one content file. Returns the document even when it
+/// has errors (with defaults filled in) so that later stages can still report
+/// their own problems with it in the same run.
+pub fn parse_document(path: &str, source: &str, config: &Config) -> (Option<Document>, Vec<Diagnostic>) {
+    let file = format!("{CONTENT_DIR}/{path}");
+    let mut diagnostics = Vec::new();
+    let stem = path.strip_suffix(".md").unwrap_or(path);
+    if let Some(bad) = stem.split('/').find(|s| !is_valid_path_segment(s) && *s != "_index") {
+        diagnostics.push(
+            Diagnostic::error(&file, None, format!("`{bad}` cannot be used in a URL"))
+                .with_hint("name files and folders with lowercase ASCII letters, digits, `-` and `_` only"),
+        );
+    }
+    let parts = match split(source) {
+        Ok(parts) => parts,
+        Err((location, message, hint)) => {
+            diagnostics.push(Diagnostic::error(&file, Some(location), message).with_hint(hint));
+            return (None, diagnostics);
+        }
+    };
+    let kind = Kind::of_path(path);
+    let mut r = FieldReader::new(&file, source, &parts);
+
+    let title = r.string("title");
+    let description = r.string("description").map(|d| d.value);
+    let draft = r.bool("draft").unwrap_or(false);
+    let weight = r.integer("weight");
+    let template = r.string("template").map(|t| t.value);
+
+    let (meta, title) = match kind {
+        Kind::Policy => {
+            let title = r.require("title", title, "\"…\"");
+            (Meta::Policy(Box::new(read_policy(&mut r, config))), title.map(|t| t.value))
+        }
+        Kind::Interpretation => {
+            let title = r.require("title", title, "\"…\"");
+            (Meta::Interpretation(read_interpretation(&mut r)), title.map(|t| t.value))
+        }
+        Kind::Qa => {
+            let question = r.string("question");
+            let question = r.require("question", question, "\"…？\"");
+            if let Some(t) = &title {
+                r.error(
+                    Some(t.location.clone()),
+                    "a Q&A entry takes `question`, not `title`",
+                    "remove `title`: the 标准问题 is the title",
+                );
+            }
+            (Meta::Qa(read_qa(&mut r, config)), question.map(|q| q.value))
+        }
+        Kind::Section => (Meta::Section(read_section(&mut r)), title.map(|t| t.value)),
+        Kind::Page => {
+            let title = r.require("title", title, "\"…\"");
+            (Meta::Page, title.map(|t| t.value))
+        }
+    };
+    diagnostics.extend(r.finish());
+
+    let body_offset = source.len() - parts.body.len();
+    let document = Document {
+        path: path.to_string(),
+        file,
+        kind,
+        url: url_of(path),
+        title: title.unwrap_or_default(),
+        description,
+        draft,
+        weight,
+        template,
+        body: parts.body.to_string(),
+        body_line: Location::of(source, body_offset..body_offset).line,
+        meta,
+    };
+    (Some(document), diagnostics)
+}
+
+fn read_policy(r: &mut FieldReader<'_>, config: &Config) -> PolicyMeta {
+    let doc_number = r.string("doc_number").and_then(|n| normalise_doc_number(r, n));
+    let index_number = r.string("index_number");
+    let index_number = r.require("index_number", index_number, "\"000014349/2019-00007\"");
+    let issuers = r.strings("issuers");
+    if issuers.is_empty() {
+        r.require::<()>("issuers", None, "[\"国务院办公厅\"]");
+    }
+    let written = r.date("written");
+    let written = r.require("written", written, "2024-01-31");
+    let published = r.date("published");
+    let published = r.require("published", published, "2024-02-05");
+    let effective = r.date("effective");
+    let expires = r.date("expires");
+    let repealed = r.date("repealed");
+    let superseded_by = r.string("superseded_by");
+    let amended_by = r.strings("amended_by");
+    let topics = r.strings("topics");
+    if topics.is_empty() {
+        r.require::<()>("topics", None, "[\"综合政务\\\\政务公开\"]");
+    }
+    let topic_values = config.topic_values();
+    for topic in &topics {
+        if !config.is_known_topic(&topic.value) {
+            let hint = match did_you_mean(&topic.value, topic_values.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean \"{}\"? (write the backslash as \\\\ in TOML)", s.replace('\\', "\\\\")),
+                None => "use a 主题分类 of the State Council scheme, \"一级\\\\二级\", or add it under [taxonomies.extra_topics] in config.toml".into(),
+            };
+            r.error(Some(topic.location.clone()), format!("unknown 主题分类 \"{}\"", topic.value), hint);
+        }
+    }
+    let genre = r.string("genre");
+    let genre = r.require("genre", genre, "\"通知\"");
+    if let Some(g) = &genre {
+        let genres = config.genre_values();
+        if !genres.contains(&g.value) {
+            let hint = match did_you_mean(&g.value, genres.iter().map(String::as_str)) {
+                Some(s) => format!("did you mean \"{s}\"?"),
+                None => format!("use one of {} or add it to taxonomies.extra_genres in config.toml", genres.join(" ")),
+            };
+            r.error(Some(g.location.clone()), format!("unknown 公文种类 \"{}\"", g.value), hint);
+        }
+    }
+    let region = r.string("region");
+    if let Some(code) = &region {
+        check_region(r, config, code);
+    }
+    if let (Some(w), Some(p)) = (&written, &published)
+        && p.value < w.value
+    {
+        r.error(
+            Some(p.location.clone()),
+            format!("发布日期 {} is before 成文日期 {}", p.value, w.value),
+            "a document is published on or after the day it was written; check both dates",
+        );
+    }
+    let attachments = r
+        .string_tables("attachments", &["title", "url"])
+        .into_iter()
+        .filter_map(|(location, values)| match values.as_slice() {
+            [Some(title), Some(url)] => Some(Attachment { title: title.clone(), url: url.clone() }),
+            _ => {
+                r.error(
+                    Some(location),
+                    "an attachment needs both `title` and `url`",
+                    "write { title = \"附件1\", url = \"files/a.pdf\" }",
+                );
+                None
+            }
+        })
+        .collect();
+    PolicyMeta {
+        doc_number,
+        index_number: index_number.map(|v| v.value).unwrap_or_default(),
+        issuers: issuers.into_iter().map(|v| v.value).collect(),
+        written: written.map_or(Date::MIN, |v| v.value),
+        published: published.map_or(Date::MIN, |v| v.value),
+        effective: effective.map(|v| v.value),
+        expires: expires.map(|v| v.value),
+        repealed: repealed.map(|v| v.value),
+        superseded_by,
+        amended_by,
+        topics: topics.into_iter().map(|v| v.value).collect(),
+        genre: genre.map(|v| v.value).unwrap_or_default(),
+        tags: r.strings("tags").into_iter().map(|v| v.value).collect(),
+        keywords: r.strings("keywords").into_iter().map(|v| v.value).collect(),
+        source: r.string("source").map(|v| v.value),
+        source_url: r.string("source_url").map(|v| v.value),
+        region: region.map(|v| v.value),
+        attachments,
+        related: r.strings("related"),
+    }
+}
+
+/// Validates a 文号 and returns it in canonical form; lenient spellings are
+/// accepted with a warning.
+fn normalise_doc_number(r: &mut FieldReader<'_>, number: Located<String>) -> Option<Located<String>> {
+    match doc_number::parse(&number.value) {
+        Ok(parsed) => {
+            let canonical = parsed.number.to_string();
+            if !parsed.was_canonical {
+                r.warning(
+                    Some(number.location.clone()),
+                    format!("文号 \"{}\" is not in the standard form; read as \"{canonical}\"", number.value),
+                    format!("write doc_number = \"{canonical}\" (机关代字〔年份〕序号号)"),
+                );
+            }
+            Some(Located { value: canonical, location: number.location })
+        }
+        Err(e) => {
+            r.error(
+                Some(number.location),
+                format!("\"{}\" is not a valid 文号: {}", number.value, e.0),
+                "write it as 机关代字〔年份〕序号号, e.g. doc_number = \"国发〔2019〕5号\", or 国令第707号 for orders",
+            );
+            None
+        }
+    }
+}
+
+fn check_region(r: &mut FieldReader<'_>, config: &Config, code: &Located<String>) {
+    if !config.regions.contains_key(&code.value) {
+        let known: Vec<String> = config.regions.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        r.error(
+            Some(code.location.clone()),
+            format!("unknown region code \"{}\"", code.value),
+            format!("use a GB/T 2260 code from [regions] in config.toml: {}", known.join(", ")),
+        );
+    }
+}
+
+fn read_interpretation(r: &mut FieldReader<'_>) -> InterpretationMeta {
+    let interprets = r.string("interprets");
+    let interprets = r.require("interprets", interprets, "\"国发〔2019〕5号\"");
+    let published = r.date("published");
+    let published = r.require("published", published, "2024-02-05");
+    InterpretationMeta {
+        interprets,
+        published: published.map_or(Date::MIN, |v| v.value),
+        issuers: r.strings("issuers").into_iter().map(|v| v.value).collect(),
+        source: r.string("source").map(|v| v.value),
+        tags: r.strings("tags").into_iter().map(|v| v.value).collect(),
+    }
+}
+
+fn read_qa(r: &mut FieldReader<'_>, config: &Config) -> QaMeta {
+    let category = r.string("category");
+    let category = r.require("category", category, "\"社会保障/社保卡\"");
+    if let Some(c) = &category {
+        let parts: Vec<&str> = c.value.split('/').collect();
+        if parts.len() > 2 || parts.iter().any(|p| p.trim().is_empty()) {
+            r.error(
+                Some(c.location.clone()),
+                format!("类目 \"{}\" is not in 一级/二级 form", c.value),
+                "write category = \"社会保障/社保卡\" (or just \"社会保障\")",
+            );
+        }
+    }
+    let department = r.string("department");
+    let department = r.require("department", department, "\"兴安盟医疗保障局\"");
+    let regions = r.strings("regions");
+    for code in &regions {
+        check_region(r, config, code);
+    }
+    let updated = r.date("updated");
+    let updated = r.require("updated", updated, "2026-03-01");
+    QaMeta {
+        variants: r.strings("variants").into_iter().map(|v| v.value).collect(),
+        category: category.map(|v| v.value).unwrap_or_default(),
+        department: department.map(|v| v.value).unwrap_or_default(),
+        regions: regions.into_iter().map(|v| v.value).collect(),
+        policies: r.strings("policies"),
+        keywords: r.strings("keywords").into_iter().map(|v| v.value).collect(),
+        updated: updated.map_or(Date::MIN, |v| v.value),
+        review_by: r.date("review_by").map(|v| v.value),
+        internal: r.string("internal").map(|v| v.value).filter(|s| !s.is_empty()),
+    }
+}
+
+fn read_section(r: &mut FieldReader<'_>) -> SectionMeta {
+    let sort_by = match r.string("sort_by") {
+        None => SortBy::Date,
+        Some(s) => match s.value.as_str() {
+            "date" => SortBy::Date,
+            "weight" => SortBy::Weight,
+            "title" => SortBy::Title,
+            other => {
+                r.error(
+                    Some(s.location),
+                    format!("unknown sort_by \"{other}\""),
+                    "use \"date\", \"weight\" or \"title\"",
+                );
+                SortBy::Date
+            }
+        },
+    };
+    let paginate_by = r.integer("paginate_by").and_then(|n| usize::try_from(n).ok()).filter(|n| *n > 0);
+    SectionMeta {
+        keywords: r.strings("keywords").into_iter().map(|v| v.value).collect(),
+        column_type: r.string("column_type").map(|v| v.value),
+        paginate_by,
+        sort_by,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_follow_paths() {
+        assert_eq!(url_of("qa/shebao/x.md"), "/qa/shebao/x/");
+        assert_eq!(url_of("qa/_index.md"), "/qa/");
+        assert_eq!(url_of("_index.md"), "/");
+        assert_eq!(url_of("about.md"), "/about/");
+    }
+
+    #[test]
+    fn kinds_follow_folders() {
+        assert_eq!(Kind::of_path("policies/laws/a.md"), Kind::Policy);
+        assert_eq!(Kind::of_path("policies/_index.md"), Kind::Section);
+        assert_eq!(Kind::of_path("qa/a/b.md"), Kind::Qa);
+        assert_eq!(Kind::of_path("about.md"), Kind::Page);
+    }
+}

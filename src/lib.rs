@@ -1,0 +1,19 @@
+//! zhiku (知库): builds a government policy library, a Q&A knowledge base and
+//! their feeds and search indexes from a folder of Markdown files.
+//!
+//! The build is a pipeline, one module per stage:
+//! load and validate ([`content`]) → link ([`library`]) → render ([`render`],
+//! [`markdown`]) → post-process ([`html`]) → write ([`output`]).
+//! [`build`] runs the whole pipeline.
+
+pub mod build;
+pub mod config;
+pub mod content;
+pub mod diagnostics;
+pub mod html;
+pub mod library;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod scaffold;
+pub mod serve;

@@ -1,0 +1,154 @@
+//! The `zhiku` command line: every command and flag is defined here, with its
+//! documentation; the work itself is done by the library crate.
+
+use std::io::IsTerminal;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use jiff::civil::Date;
+
+use zhiku::build::{self, BuildOptions};
+use zhiku::content::front_matter::parse_date;
+use zhiku::scaffold::{self, NewKind};
+use zhiku::serve::{self, ServeOptions};
+
+/// 知库：政策文件库、问答知识库和政策推送的静态网站生成器
+#[derive(Parser)]
+#[command(name = "zhiku", version, about, long_about = None)]
+struct Cli {
+    /// Site root, the folder holding config.toml and content/ (站点目录)
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum NewWhat {
+    /// 政策文件
+    Policy,
+    /// 问答
+    Qa,
+}
+
+#[derive(clap::Args, Clone)]
+struct BuildArgs {
+    /// Compute 有效性 as of this date, YYYY-MM-DD (default: today)
+    #[arg(long, value_parser = parse_as_of)]
+    as_of: Option<Date>,
+    /// Write the site here instead of ROOT/public
+    #[arg(long, short = 'o')]
+    output_dir: Option<PathBuf>,
+    /// Override base_url from config.toml
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Include documents marked draft = true
+    #[arg(long)]
+    drafts: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new site in DIR (新建站点)
+    Init {
+        /// Folder to create; must not exist or be empty
+        dir: PathBuf,
+    },
+    /// Build the site into public/ (构建站点)
+    Build(BuildArgs),
+    /// Build, serve on 127.0.0.1:1111 and rebuild on changes (本地预览)
+    Serve {
+        #[command(flatten)]
+        build: BuildArgs,
+        /// Address to listen on
+        #[arg(long, short = 'i', default_value = "127.0.0.1")]
+        interface: IpAddr,
+        /// Port to listen on
+        #[arg(long, short = 'p', default_value_t = 1111)]
+        port: u16,
+    },
+    /// Create a new policy or Q&A file with every required key (新建文档)
+    New {
+        #[arg(value_enum)]
+        what: NewWhat,
+        /// 标题 or 标准问题
+        title: String,
+    },
+}
+
+fn parse_as_of(text: &str) -> Result<Date, String> {
+    parse_date(text)
+}
+
+fn build_options(root: PathBuf, args: BuildArgs) -> BuildOptions {
+    BuildOptions {
+        output_dir: args.output_dir,
+        base_url: args.base_url,
+        include_drafts: args.drafts,
+        ..BuildOptions::new(root, args.as_of.unwrap_or_else(build::today))
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Init { dir } => match scaffold::init(&dir, build::today()) {
+            Ok(files) => {
+                eprintln!(
+                    "已创建站点 {}（{} 个文件）。下一步：cd {} && zhiku serve",
+                    dir.display(),
+                    files.len(),
+                    dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&format!("cannot create the site: {e}")),
+        },
+        Command::Build(args) => {
+            let options = build_options(cli.root, args);
+            if !build::is_site_root(&options.root) {
+                return fail(&format!(
+                    "{} has no config.toml; pass --root or run `zhiku init DIR` first",
+                    options.root.display()
+                ));
+            }
+            let report = build::build(&options);
+            eprint!("{}", report.diagnostics.to_pretty(&options.root, std::io::stderr().is_terminal()));
+            eprintln!("{}", report.summary_line());
+            if report.written { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+        }
+        Command::Serve { build, interface, port } => {
+            let options = build_options(cli.root, build);
+            if !build::is_site_root(&options.root) {
+                return fail(&format!(
+                    "{} has no config.toml; pass --root or run `zhiku init DIR` first",
+                    options.root.display()
+                ));
+            }
+            match serve::serve(ServeOptions { build: options, interface, port }) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            }
+        }
+        Command::New { what, title } => {
+            let kind = match what {
+                NewWhat::Policy => NewKind::Policy,
+                NewWhat::Qa => NewKind::Qa,
+            };
+            match scaffold::new_document(&cli.root, kind, &title, build::today()) {
+                Ok(path) => {
+                    println!("{}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&format!("cannot create the file: {e}")),
+            }
+        }
+    }
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}

@@ -1,0 +1,163 @@
+//! Markdown to sanitised HTML, plus the plain-text summaries that lists,
+//! feeds and meta descriptions use.
+//!
+//! Headings get stable ids derived from their text here, where the text is at
+//! hand; the [`crate::html`] pass later adds the visible anchor links.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd, html};
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_SMART_PUNCTUATION
+}
+
+/// The id a heading with this text gets: its text with whitespace turned into
+/// `-` and characters that would need escaping in a fragment dropped.
+pub fn heading_id(text: &str) -> String {
+    let mut id = String::new();
+    for c in text.trim().chars() {
+        if c.is_whitespace() {
+            if !id.ends_with('-') {
+                id.push('-');
+            }
+        } else if c.is_alphanumeric() || c == '-' || c == '_' || !c.is_ascii() && !c.is_ascii_punctuation() {
+            id.extend(c.to_lowercase());
+        }
+    }
+    let id = id.trim_matches('-').to_string();
+    if id.is_empty() { "section".into() } else { id }
+}
+
+/// Renders Markdown to HTML that is safe to embed: raw HTML is sanitised
+/// (no script, no event handlers, no `javascript:` URLs).
+pub fn to_html(markdown: &str) -> String {
+    let mut events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
+    assign_heading_ids(&mut events);
+    let mut out = String::with_capacity(markdown.len() * 3 / 2);
+    html::push_html(&mut out, events.into_iter());
+    sanitize(&out)
+}
+
+fn assign_heading_ids(events: &mut [Event]) {
+    let mut used: HashMap<String, usize> = HashMap::new();
+    let mut i = 0;
+    while i < events.len() {
+        if let Event::Start(Tag::Heading { id: None, .. }) = &events[i] {
+            let mut text = String::new();
+            let mut j = i + 1;
+            while j < events.len() && !matches!(events[j], Event::End(TagEnd::Heading(_))) {
+                if let Event::Text(t) | Event::Code(t) = &events[j] {
+                    text.push_str(t);
+                }
+                j += 1;
+            }
+            let base = heading_id(&text);
+            let n = used.entry(base.clone()).or_insert(0);
+            let id = if *n == 0 { base } else { format!("{base}-{n}") };
+            *n += 1;
+            if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i] {
+                *slot = Some(CowStr::from(id));
+            }
+            i = j;
+        }
+        i += 1;
+    }
+}
+
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut builder = ammonia::Builder::default();
+    for tag in ["h1", "h2", "h3", "h4", "h5", "h6"] {
+        builder.add_tag_attributes(tag, ["id"]);
+    }
+    builder
+        .add_tag_attributes("code", ["class"])
+        .add_tag_attributes("td", ["style"])
+        .add_tag_attributes("th", ["style"])
+        .add_tag_attributes("a", ["id"])
+        .add_tag_attributes("sup", ["id"])
+        .add_tag_attributes("div", ["id"])
+        .add_allowed_classes("div", ["footnote-definition"])
+        .add_allowed_classes("sup", ["footnote-reference", "footnote-definition-label"])
+        .filter_style_properties(["text-align"].into_iter().collect())
+        // rel is set by the page pass, for external links only.
+        .link_rel(None);
+    builder
+});
+
+/// Removes anything executable from an HTML fragment.
+pub fn sanitize(fragment: &str) -> String {
+    SANITIZER.clean(fragment).to_string()
+}
+
+/// Plain text of the first paragraph, cut to `max_chars` characters: the
+/// default description of a document.
+pub fn summary(markdown: &str, max_chars: usize) -> String {
+    let mut text = String::new();
+    let mut in_paragraph = false;
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::Paragraph) => in_paragraph = true,
+            Event::End(TagEnd::Paragraph) if !text.trim().is_empty() => break,
+            Event::End(TagEnd::Paragraph) => in_paragraph = false,
+            Event::Text(t) | Event::Code(t) if in_paragraph => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak if in_paragraph => {}
+            _ => {}
+        }
+    }
+    truncate_chars(text.trim(), max_chars)
+}
+
+/// All text of a Markdown document, for search indexes and checks.
+pub fn plain_text(markdown: &str) -> String {
+    let mut text = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak | Event::HardBreak | Event::End(_) if !text.ends_with('\n') => text.push('\n'),
+            _ => {}
+        }
+    }
+    text
+}
+
+pub fn truncate_chars(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headings_get_unique_ids() {
+        let html = to_html("## 第一章 总则\n\n## 第一章 总则\n");
+        assert!(html.contains("<h2 id=\"第一章-总则\">"), "{html}");
+        assert!(html.contains("<h2 id=\"第一章-总则-1\">"), "{html}");
+    }
+
+    #[test]
+    fn raw_html_is_sanitised() {
+        let html = to_html(
+            "<script>alert(1)</script>\n\n<a href=\"javascript:alert(1)\" onclick=\"x()\">a</a> <img src=x onerror=\"y()\">\n",
+        );
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("onclick"), "{html}");
+        assert!(!html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn summary_takes_first_paragraph() {
+        assert_eq!(summary("## 标题\n\n第一段**文字**。\n\n第二段。", 100), "第一段文字。");
+        assert_eq!(summary("一二三四五", 3), "一二三…");
+    }
+}

@@ -1,0 +1,233 @@
+//! `zhiku serve`: builds the site, serves it on 127.0.0.1 and rebuilds on
+//! every change to content, configuration, templates or static files. Pages
+//! reload by themselves; a failed build shows its diagnostics over the page
+//! while the last good output stays served.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use notify::{RecursiveMode, Watcher};
+use tokio::sync::watch;
+
+use crate::build::{self, BuildOptions, BuildReport};
+use crate::html::escape_attr;
+
+pub struct ServeOptions {
+    pub build: BuildOptions,
+    pub interface: IpAddr,
+    pub port: u16,
+}
+
+/// The outcome of the latest build, published to waiting browsers.
+#[derive(Clone, Debug, Default)]
+struct BuildState {
+    version: u64,
+    /// Diagnostics of the latest build when it failed.
+    error: Option<String>,
+}
+
+#[derive(Clone)]
+struct AppState {
+    out_dir: Arc<PathBuf>,
+    builds: watch::Receiver<BuildState>,
+}
+
+fn run_build(options: &BuildOptions) -> (BuildReport, Option<String>) {
+    let report = build::build(options);
+    eprintln!("{}", report.diagnostics.to_pretty(&options.root, false));
+    eprintln!("{}", report.summary_line());
+    let error = (!report.written).then(|| {
+        let mut text = report.diagnostics.to_plain();
+        if text.is_empty() {
+            text = report.summary_line();
+        }
+        text
+    });
+    (report, error)
+}
+
+pub fn serve(options: ServeOptions) -> Result<(), String> {
+    let (_, error) = run_build(&options.build);
+    let (sender, receiver) = watch::channel(BuildState { version: 1, error });
+    let out_dir = options.build.output_dir();
+
+    let watched_root = options.build.root.clone();
+    let rebuild_options = options.build.clone();
+    let (events_tx, events_rx) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
+    let mut watcher = notify::recommended_watcher(events_tx).map_err(|e| format!("cannot watch files: {e}"))?;
+    for name in ["content", "templates", "themes", "static", "config.toml"] {
+        let path = watched_root.join(name);
+        if path.exists() {
+            watcher
+                .watch(&path, RecursiveMode::Recursive)
+                .map_err(|e| format!("cannot watch {}: {e}", path.display()))?;
+        }
+    }
+    let output_for_filter = out_dir.clone();
+    std::thread::spawn(move || {
+        let relevant = |event: &notify::Event| {
+            !event.kind.is_access() && event.paths.iter().any(|p| !p.starts_with(&output_for_filter) && !is_hidden(p))
+        };
+        while let Ok(first) = events_rx.recv() {
+            let mut changed = first.as_ref().map(&relevant).unwrap_or(false);
+            // Editors save in bursts; let the burst settle before rebuilding.
+            while let Ok(more) = events_rx.recv_timeout(Duration::from_millis(80)) {
+                changed |= more.as_ref().map(&relevant).unwrap_or(false);
+            }
+            if changed {
+                let (_, error) = run_build(&rebuild_options);
+                sender.send_modify(|state| {
+                    state.version += 1;
+                    state.error = error;
+                });
+            }
+        }
+    });
+
+    let state = AppState { out_dir: Arc::new(out_dir), builds: receiver };
+    let app = Router::new().route("/__zhiku/wait", get(wait_for_build)).fallback(get(serve_file)).with_state(state);
+    let address = SocketAddr::new(options.interface, options.port);
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the server runtime: {e}"))?;
+    runtime.block_on(async move {
+        let listener =
+            tokio::net::TcpListener::bind(address).await.map_err(|e| format!("cannot listen on {address}: {e}"))?;
+        eprintln!("预览地址：http://{address}/ （按 Ctrl+C 停止）");
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| format!("server error: {e}"))
+    })?;
+    drop(watcher);
+    Ok(())
+}
+
+fn is_hidden(path: &Path) -> bool {
+    path.components().any(|c| matches!(c, Component::Normal(n) if n.to_string_lossy().starts_with('.')))
+}
+
+#[derive(serde::Deserialize)]
+struct WaitQuery {
+    v: u64,
+}
+
+/// Long poll: answers as soon as a build newer than `v` finished (or after
+/// 25 s), with the new version and, if it failed, its diagnostics.
+async fn wait_for_build(State(state): State<AppState>, Query(query): Query<WaitQuery>) -> Response {
+    let mut builds = state.builds.clone();
+    let _ = tokio::time::timeout(Duration::from_secs(25), builds.wait_for(|b| b.version > query.v)).await;
+    let current = builds.borrow().clone();
+    let body = serde_json::json!({ "version": current.version, "error": current.error });
+    ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "pdf" => "application/pdf",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Maps a request path to a file under the output folder, refusing anything
+/// that would leave it.
+fn resolve(out_dir: &Path, uri_path: &str) -> Option<PathBuf> {
+    let decoded = percent_encoding::percent_decode_str(uri_path).decode_utf8().ok()?;
+    let mut path = out_dir.to_path_buf();
+    for component in Path::new(decoded.trim_start_matches('/')).components() {
+        match component {
+            Component::Normal(part) => path.push(part),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if path.is_dir() {
+        path.push("index.html");
+    }
+    Some(path)
+}
+
+async fn serve_file(State(state): State<AppState>, uri: Uri) -> Response {
+    let build = state.builds.borrow().clone();
+    let found = resolve(&state.out_dir, uri.path()).filter(|p| p.is_file());
+    let (status, path) = match found {
+        Some(path) => (StatusCode::OK, path),
+        None => (StatusCode::NOT_FOUND, state.out_dir.join("404.html")),
+    };
+    let Ok(bytes) = tokio::fs::read(&path).await else {
+        let html = inject(
+            String::from(
+                "<!DOCTYPE html><html lang=\"zh-CN\"><title>未找到</title><body><h1>未找到</h1></body></html>",
+            ),
+            &build,
+        );
+        return (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    };
+    let kind = content_type(&path);
+    let body = if kind.starts_with("text/html") {
+        inject(String::from_utf8_lossy(&bytes).into_owned(), &build).into_bytes()
+    } else {
+        bytes
+    };
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Adds the live-reload client, and the error overlay when the latest build
+/// failed. Only `serve` does this; built files never contain it.
+fn inject(mut html: String, build: &BuildState) -> String {
+    let overlay = build.error.as_ref().map_or(String::new(), |error| {
+        format!(
+            "<div id=\"zhiku-error\" role=\"alert\" style=\"position:fixed;inset:0;z-index:99999;overflow:auto;background:rgba(20,0,0,.92);color:#fff;padding:2rem;font:14px/1.6 monospace;white-space:pre-wrap\"><h2 style=\"color:#ffb4b4\">构建失败（显示的是上一次成功的构建）</h2>{}</div>",
+            escape_attr(error)
+        )
+    });
+    let script = format!(
+        "<script>(function(){{var v={};function poll(){{fetch('/__zhiku/wait?v='+v).then(function(r){{return r.json()}}).then(function(b){{if(b.version>v){{location.reload();}}else{{poll();}}}}).catch(function(){{setTimeout(poll,1000)}});}}poll();}})();</script>",
+        build.version
+    );
+    let addition = format!("{overlay}{script}");
+    match html.rfind("</body>") {
+        Some(i) => html.insert_str(i, &addition),
+        None => html.push_str(&addition),
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_paths_outside_the_output() {
+        let root = Path::new("/srv/public");
+        assert!(resolve(root, "/../etc/passwd").is_none());
+        assert!(resolve(root, "/%2e%2e/etc/passwd").is_none());
+        assert_eq!(resolve(root, "/a/b.css"), Some(PathBuf::from("/srv/public/a/b.css")));
+    }
+
+    #[test]
+    fn error_overlay_is_escaped() {
+        let html = inject("<body></body>".into(), &BuildState { version: 2, error: Some("<script>x</script>".into()) });
+        assert!(html.contains("&lt;script&gt;x&lt;/script&gt;"));
+        assert!(!html.contains("<script>x</script>"));
+    }
+}
