@@ -169,7 +169,7 @@ impl Diagnostics {
         let config = term::Config::default();
         for d in &self.items {
             let source = std::fs::read_to_string(root.join(&d.file)).unwrap_or_default();
-            let file = SimpleFile::new(d.position(), source.as_str());
+            let file = SimpleFile::new(d.file.as_str(), source.as_str());
             let mut cs = match d.severity {
                 Severity::Error => CsDiagnostic::error(),
                 Severity::Warning => CsDiagnostic::warning(),

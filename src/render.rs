@@ -404,8 +404,9 @@ fn output_path(url: &str) -> String {
     if trimmed.is_empty() { "index.html".into() } else { format!("{trimmed}/index.html") }
 }
 
+/// Links to term pages; hierarchical values read `一级 / 二级`.
 fn term_links(taxonomy: &str, values: &[String]) -> Vec<Link> {
-    values.iter().map(|v| Link { label: v.clone(), url: term_url(taxonomy, v) }).collect()
+    values.iter().map(|v| Link { label: v.replace('\\', " / "), url: term_url(taxonomy, v) }).collect()
 }
 
 impl Site<'_> {

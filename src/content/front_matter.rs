@@ -69,6 +69,9 @@ pub struct FieldReader<'a> {
     offset: usize,
     table: DeTable<'a>,
     read: BTreeSet<&'static str>,
+    /// Spans (in the front matter) of TOML syntax errors, so that a value
+    /// the parser already complained about is not reported twice.
+    syntax_errors: Vec<Range<usize>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -82,14 +85,20 @@ impl<'a> FieldReader<'a> {
             offset: split.front_matter_offset,
             table: table.into_inner(),
             read: BTreeSet::new(),
+            syntax_errors: Vec::new(),
             diagnostics: Vec::new(),
         };
         for error in errors {
             let location = error.span().map(|span| reader.location(span));
-            reader.diagnostics.push(
-                Diagnostic::error(file, location, format!("invalid TOML: {}", error.message()))
-                    .with_hint("front matter is TOML: strings in double quotes, lists in [ ], dates as 2024-01-31"),
-            );
+            let hint = if error.message().contains("date") {
+                "write dates as YYYY-MM-DD with a day that exists in the calendar, e.g. 2024-02-29"
+            } else {
+                "front matter is TOML: strings in double quotes, lists in [ ], dates as 2024-01-31"
+            };
+            reader
+                .diagnostics
+                .push(Diagnostic::error(file, location, format!("invalid TOML: {}", error.message())).with_hint(hint));
+            reader.syntax_errors.extend(error.span());
         }
         reader
     }
@@ -114,6 +123,14 @@ impl<'a> FieldReader<'a> {
     }
 
     fn type_error(&mut self, key: &str, location: Location, expected: &str, example: &str) {
+        let span = location.span.start - self.offset..location.span.end - self.offset;
+        if self
+            .syntax_errors
+            .iter()
+            .any(|e| e.start < span.end.max(span.start + 1) && span.start < e.end.max(e.start + 1))
+        {
+            return;
+        }
         self.error(Some(location), format!("`{key}` must be {expected}"), format!("write it as {key} = {example}"));
     }
 

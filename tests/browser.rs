@@ -1,0 +1,36 @@
+//! Accessibility in a real browser: builds the demo site and runs axe-core in
+//! headless Debian Chromium over the home, list, policy and Q&A pages, in
+//! the normal, high-contrast and large-text modes (tests/browser/axe.mjs).
+//!
+//! Needs `/usr/bin/chromium` and `npm ci --prefix tests/browser`; `.ci/run`
+//! installs both.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::build_into;
+
+#[test]
+fn axe_finds_no_serious_violations_and_no_console_errors() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let browser_dir = repo.join("tests/browser");
+    assert!(
+        browser_dir.join("node_modules/axe-core").is_dir() && browser_dir.join("node_modules/playwright-core").is_dir(),
+        "browser test dependencies missing: run `npm ci --prefix tests/browser` (and `apt-get install chromium`)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let report = build_into(repo, &out, "2026-11-26");
+    assert!(report.written, "{}", report.diagnostics.to_plain());
+    let result = Command::new("node")
+        .arg(browser_dir.join("axe.mjs"))
+        .arg(&out)
+        .output()
+        .expect("node is needed for the browser tests");
+    let stdout = String::from_utf8_lossy(&result.stdout);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert!(result.status.success(), "axe run failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("checked 7 pages"), "{stdout}");
+}

@@ -1,0 +1,94 @@
+// Runs axe-core in headless Debian Chromium over the main page types of a
+// built site and fails on any serious or critical violation, or on any
+// console error. Usage: node axe.mjs PUBLIC_DIR
+import { createServer } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(process.argv[2] ?? "public");
+const TYPES = {
+  ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
+  ".svg": "image/svg+xml", ".xml": "application/xml", ".txt": "text/plain", ".json": "application/json",
+};
+
+async function resolveFile(urlPath) {
+  const decoded = decodeURIComponent(urlPath.split("?")[0]);
+  const file = path.join(root, decoded);
+  if (!file.startsWith(root)) return null;
+  try {
+    const info = await stat(file);
+    return info.isDirectory() ? path.join(file, "index.html") : file;
+  } catch {
+    return null;
+  }
+}
+
+const server = createServer(async (req, res) => {
+  const file = await resolveFile(req.url);
+  try {
+    const body = await readFile(file ?? path.join(root, "404.html"));
+    res.writeHead(file ? 200 : 404, { "content-type": TYPES[path.extname(file ?? ".html")] ?? "application/octet-stream" });
+    res.end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const base = `http://127.0.0.1:${server.address().port}`;
+
+const pages = (process.env.ZHIKU_AXE_PAGES ?? "/,/policies/,/qa/,/search/,/topics/").split(",");
+// One policy page and one Q&A page, found from the lists, so the test
+// follows whatever the demo content is.
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+const failures = [];
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on("console", (msg) => { if (msg.type() === "error") consoleErrors.push(`${page.url()}: ${msg.text()}`); });
+  page.on("pageerror", (err) => consoleErrors.push(`${page.url()}: ${err.message}`));
+
+  await page.goto(`${base}/policies/`);
+  const policy = await page.getAttribute("ul.items li a.item-title", "href");
+  await page.goto(`${base}/qa/`);
+  const qa = await page.getAttribute("ul.items li a.item-title", "href");
+  const all = [...pages, policy, qa];
+
+  for (const mode of ["", "contrast", "large"]) {
+    for (const url of all) {
+      await page.goto(`${base}${url}`);
+      if (mode) {
+        await page.click(`.mode-toggle[data-mode="${mode}"]`);
+        const on = await page.evaluate((m) => document.documentElement.classList.contains(`mode-${m}`), mode);
+        if (!on) failures.push(`${url}: the ${mode} mode button did not switch the mode`);
+      }
+      await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+      const result = await page.evaluate(async () =>
+        await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"] } }));
+      for (const v of result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")) {
+        failures.push(`${url}${mode ? ` [${mode}]` : ""}: ${v.impact} ${v.id}: ${v.help} (${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")})`);
+      }
+      if (mode) {
+        // Switch back so the next page starts in the default mode.
+        await page.click(`.mode-toggle[data-mode="${mode}"]`);
+      }
+    }
+  }
+  failures.push(...consoleErrors.map((e) => `console error: ${e}`));
+  console.log(`checked ${all.length} pages in 3 modes: ${all.join(" ")}`);
+} finally {
+  await browser.close();
+  server.close();
+}
+if (failures.length) {
+  console.error(failures.join("\n"));
+  process.exit(1);
+}
+console.log("axe: no serious or critical violations, no console errors");

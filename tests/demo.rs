@@ -1,0 +1,55 @@
+//! The demo site in `content/` builds cleanly, is big enough to be a real
+//! portal, and never publishes a word of its 内部口径.
+
+mod common;
+
+use std::path::Path;
+
+use common::{build_into, read_tree};
+use zhiku::config::Config;
+use zhiku::content;
+
+#[test]
+fn demo_site_builds_without_warnings_and_keeps_internal_text_internal() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    let report = build_into(root, &out, "2026-11-26");
+    assert!(report.written, "{}", report.diagnostics.to_plain());
+    assert!(report.diagnostics.is_empty(), "{}", report.diagnostics.to_plain());
+    assert!(report.pages >= 100, "only {} pages", report.pages);
+    assert!(report.qa >= 40 && report.interpretations >= 3 && report.policies >= 60);
+
+    let config = Config::load(root).unwrap();
+    let loaded = content::load(root, &config, false);
+    let internal: Vec<String> = loaded.documents.iter().filter_map(|d| d.qa()?.internal.clone()).collect();
+    assert!(internal.len() >= 10, "the demo should exercise internal text");
+    // Every clause of every internal text, at least 6 characters long.
+    let fragments: Vec<&str> = internal
+        .iter()
+        .flat_map(|t| t.split(['。', '，', '；', '：', '！', '？', '\n', '、']))
+        .map(str::trim)
+        .filter(|f| f.chars().count() >= 6)
+        .collect();
+    assert!(fragments.len() > 30);
+    let files = read_tree(&out);
+    let leaks: Vec<String> = files
+        .iter()
+        .flat_map(|(path, bytes)| {
+            let text = String::from_utf8_lossy(bytes);
+            fragments.iter().filter(|f| text.contains(**f)).map(|f| format!("{path}: {f}")).collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(leaks.is_empty(), "internal text published:\n{}", leaks.join("\n"));
+}
+
+#[test]
+fn every_status_appears_in_the_demo() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public");
+    assert!(build_into(root, &out, "2026-11-26").written);
+    for status in ["现行有效", "已废止", "已失效"] {
+        assert!(out.join(format!("status/{status}/index.html")).exists(), "no {status} policy in the demo");
+    }
+}
