@@ -57,64 +57,117 @@ const USAGE: &str = "usage:
   convert_corpus demo  --corpus DIR --out CONTENT_DIR
   convert_corpus bench --corpus DIR --out SITE_DIR --docs N [--seed S]";
 
-/// The State Council's 22 一级 classes of 主题分类.
-const TOPIC_CLASSES: &[&str] = &[
-    "国务院组织机构",
-    "综合政务",
-    "国民经济管理、国有资产监管",
-    "财政、金融、审计",
-    "国土资源、能源",
-    "农业、林业、水利",
-    "工业、交通",
-    "商贸、海关、旅游",
-    "市场监管、安全生产监管",
-    "城乡建设、环境保护",
-    "科技、教育",
-    "文化、广电、新闻出版",
-    "卫生、体育",
-    "人口与计划生育、妇女儿童工作",
-    "劳动、人事、监察",
-    "公安、安全、司法",
-    "民政、扶贫、救灾",
-    "民族、宗教",
-    "对外事务",
-    "港澳台侨工作",
-    "国防",
-    "其他",
+/// The State Council's 主题分类 scheme: the 22 一级 classes, each with its
+/// 二级 classes. This mirrors `STATE_COUNCIL_TOPICS` in `src/config.rs`,
+/// which is the authority (zhiku rejects any other value); keep the two in
+/// step. Every topic the converter writes is checked against this list at
+/// run time (`check_topic`).
+const STATE_COUNCIL_TOPICS: &[(&str, &[&str])] = &[
+    (
+        "国务院组织机构",
+        &[
+            "国务院组成部门",
+            "国务院直属机构",
+            "国务院办事机构",
+            "国务院直属特设机构",
+            "国务院直属事业单位",
+            "国务院部委管理的国家局",
+            "议事协调机构",
+            "其他",
+        ],
+    ),
+    (
+        "综合政务",
+        &["政务公开", "政务督查", "应急管理", "电子政务", "文秘工作", "信访", "政府法制", "参事、文史", "其他"],
+    ),
+    ("国民经济管理、国有资产监管", &["发展规划", "经济体制改革", "宏观经济", "统计", "物价", "国有资产监管", "其他"]),
+    ("财政、金融、审计", &["财政", "税务", "银行", "证券", "保险", "外汇", "审计", "其他"]),
+    ("国土资源、能源", &["土地", "矿产", "海洋", "能源", "电力", "煤炭", "石油与天然气", "其他"]),
+    ("农业、林业、水利", &["农业、畜牧业、渔业", "林业", "水利", "农村经济", "其他"]),
+    ("工业、交通", &["工业", "信息产业（含电信）", "铁路", "公路", "水运", "民航", "邮政", "其他"]),
+    ("商贸、海关、旅游", &["国内贸易（含供销）", "对外经贸合作", "海关", "旅游", "其他"]),
+    ("市场监管、安全生产监管", &["工商", "质量监督", "食品药品监管", "安全生产监管", "其他"]),
+    (
+        "城乡建设、环境保护",
+        &[
+            "城市规划",
+            "城乡建设（含住房）",
+            "环境监测、保护与治理",
+            "节能与资源综合利用",
+            "气象、水文、测绘、地震",
+            "其他",
+        ],
+    ),
+    ("科技、教育", &["科技", "教育", "知识产权", "其他"]),
+    ("文化、广电、新闻出版", &["文化", "广播、电影、电视", "新闻出版", "文物", "其他"]),
+    ("卫生、体育", &["卫生", "医药管理", "体育", "其他"]),
+    ("人口与计划生育、妇女儿童工作", &["人口与计划生育", "妇女儿童", "其他"]),
+    ("劳动、人事、监察", &["劳动就业", "社会保障", "人事工作", "监察", "其他"]),
+    ("公安、安全、司法", &["公安", "安全", "司法", "其他"]),
+    ("民政、扶贫、救灾", &["减灾救灾", "社会福利", "扶贫", "社团管理", "行政区划与地名", "优抚安置", "其他"]),
+    ("民族、宗教", &["民族事务", "宗教事务", "其他"]),
+    ("对外事务", &["外交、外事", "其他"]),
+    ("港澳台侨工作", &["港澳工作", "对台工作", "侨务工作", "其他"]),
+    ("国防", &["国防建设", "国防动员", "其他"]),
+    ("其他", &[]),
 ];
 
-/// Laws in the demo, with the 主题分类 chosen for each. A topic is either a
-/// 一级 class alone or a `一级\二级` pair that occurs in `statecouncil.jsonl`
-/// (checked at run time).
+/// Laws in the demo, with the 主题分类 chosen for each: a 一级 class alone
+/// or a `一级\二级` pair of `STATE_COUNCIL_TOPICS` (checked at run time). A
+/// law gets a 二级 class where one fits; the choice is ours, not the data's
+/// (`laws.jsonl.gz` has no 主题分类).
 const CURATED_LAWS: &[(&str, &str)] = &[
-    ("6fc498e8a735", "劳动、人事、监察"),             // 社会保险法
-    ("e0f8b00bb97a", "劳动、人事、监察\\劳动就业"),   // 就业促进法
-    ("cfd6cd3e3650", "民政、扶贫、救灾"),             // 残疾人保障法
-    ("c8fb1d0c6291", "民政、扶贫、救灾"),             // 老年人权益保障法
-    ("7686427bba1e", "民政、扶贫、救灾"),             // 退役军人保障法
-    ("05aa04e475f3", "财政、金融、审计\\税务"),       // 个人所得税法
-    ("e2bacf556a03", "国民经济管理、国有资产监管"),   // 中小企业促进法
-    ("ae9ccafe1503", "农业、林业、水利"),             // 乡村振兴促进法
-    ("3df52c1178e1", "公安、安全、司法"),             // 个人信息保护法
-    ("424894231cd0", "卫生、体育\\卫生"),             // 基本医疗卫生与健康促进法
-    ("0a890d5976fc", "综合政务"),                     // 行政许可法
-    ("260388145802", "国民经济管理、国有资产监管"),   // 优化营商环境条例
-    ("2c106df90481", "劳动、人事、监察\\劳动就业"),   // 保障农民工工资支付条例
-    ("5e676b346e93", "民政、扶贫、救灾"),             // 城市居民最低生活保障条例
-    ("27706502c483", "劳动、人事、监察"),             // 失业保险条例
-    ("7fcdaa921d98", "劳动、人事、监察"),             // 工伤保险条例
-    ("03dd0d209a6b", "市场监管、安全生产监管\\工商"), // 市场主体登记管理条例
-    ("a232c94b84ab", "综合政务\\政务公开"),           // 政府信息公开条例
-    ("fcc7142af591", "民政、扶贫、救灾"),             // 社会救助暂行办法
-    ("a38694f2e1da", "市场监管、安全生产监管\\工商"), // 企业信息公示暂行条例
-    ("22036146af3b", "市场监管、安全生产监管\\工商"), // 公司登记管理条例 (废止)
-    ("3a89344f19d1", "市场监管、安全生产监管\\工商"), // 企业法人登记管理条例 (废止)
-    ("c8c1df6a6c8b", "市场监管、安全生产监管\\工商"), // 农民专业合作社登记管理条例 (废止)
-    ("94d80fa2839d", "综合政务"),                     // 行政复议法 2017 (被修订)
-    ("8a0fadb076bb", "综合政务"),                     // 行政复议法 2023 修订
-    ("18a21504bd91", "科技、教育\\教育"),             // 职业教育法 1996 (被修订)
-    ("fa08b4074a68", "科技、教育\\教育"),             // 职业教育法 2022 修订
+    ("6fc498e8a735", "劳动、人事、监察\\社会保障"),               // 社会保险法
+    ("e0f8b00bb97a", "劳动、人事、监察\\劳动就业"),               // 就业促进法
+    ("cfd6cd3e3650", "民政、扶贫、救灾\\社会福利"),               // 残疾人保障法
+    ("c8fb1d0c6291", "民政、扶贫、救灾\\社会福利"),               // 老年人权益保障法
+    ("7686427bba1e", "民政、扶贫、救灾\\优抚安置"),               // 退役军人保障法
+    ("05aa04e475f3", "财政、金融、审计\\税务"),                   // 个人所得税法
+    ("e2bacf556a03", "国民经济管理、国有资产监管"),               // 中小企业促进法
+    ("ae9ccafe1503", "农业、林业、水利\\农村经济"),               // 乡村振兴促进法
+    ("3df52c1178e1", "公安、安全、司法\\其他"),                   // 个人信息保护法
+    ("424894231cd0", "卫生、体育\\卫生"),                         // 基本医疗卫生与健康促进法
+    ("0a890d5976fc", "综合政务\\政府法制"),                       // 行政许可法
+    ("260388145802", "国民经济管理、国有资产监管\\经济体制改革"), // 优化营商环境条例
+    ("2c106df90481", "劳动、人事、监察\\劳动就业"),               // 保障农民工工资支付条例
+    ("5e676b346e93", "民政、扶贫、救灾\\社会福利"),               // 城市居民最低生活保障条例
+    ("27706502c483", "劳动、人事、监察\\社会保障"),               // 失业保险条例
+    ("7fcdaa921d98", "劳动、人事、监察\\社会保障"),               // 工伤保险条例
+    ("03dd0d209a6b", "市场监管、安全生产监管\\工商"),             // 市场主体登记管理条例
+    ("a232c94b84ab", "综合政务\\政务公开"),                       // 政府信息公开条例
+    ("fcc7142af591", "民政、扶贫、救灾\\社会福利"),               // 社会救助暂行办法
+    ("a38694f2e1da", "市场监管、安全生产监管\\工商"),             // 企业信息公示暂行条例
+    ("22036146af3b", "市场监管、安全生产监管\\工商"),             // 公司登记管理条例 (废止)
+    ("3a89344f19d1", "市场监管、安全生产监管\\工商"),             // 企业法人登记管理条例 (废止)
+    ("c8c1df6a6c8b", "市场监管、安全生产监管\\工商"),             // 农民专业合作社登记管理条例 (废止)
+    ("94d80fa2839d", "综合政务\\政府法制"),                       // 行政复议法 2017 (被修订)
+    ("8a0fadb076bb", "综合政务\\政府法制"),                       // 行政复议法 2023 修订
+    ("18a21504bd91", "科技、教育\\教育"),                         // 职业教育法 1996 (被修订)
+    ("fa08b4074a68", "科技、教育\\教育"),                         // 职业教育法 2022 修订
+    ("d7476ff53f5d", "公安、安全、司法\\司法"),                   // 仲裁司法审查案件报核问题的有关规定 (已修改)
+    ("c9f640b533ee", "公安、安全、司法\\司法"),                   // 关于修改《……报核问题的有关规定》的决定
+    ("194e9a353911", "公安、安全、司法\\司法"),                   // 审理食品药品纠纷案件适用法律若干问题的规定 (已修改)
+    ("bf09e325fefb", "公安、安全、司法\\司法"),                   // 关于修改《……食品药品纠纷……规定》的决定
 ];
+
+/// (original id, amending decision id): judicial interpretations that a
+/// 最高人民法院 decision "关于修改《…》的决定" amended. The original gets
+/// `amended_by` the decision, so it shows as 已修改. Both ids must be in
+/// `CURATED_LAWS`; `amendment` checks the evidence in the corpus:
+///
+/// * the decision's title contains "关于修改《<original title>》" (the
+///   original's title, with or without its leading "最高人民法院");
+/// * the decision's info has one "<date> …会议通过" line (its adoption) and
+///   one "<date> 施行" line, and its body says "本决定自<施行 date>起施行";
+/// * the original's info lists the same adoption line (the meeting that
+///   adopted the decision) and its `valid_from` is the decision's 施行 date.
+///
+/// The original's text in the corpus is the consolidated text as amended
+/// and republished ("作相应修改后，重新公布"): it already contains the
+/// articles the decision changed, and its `publish` is the republication
+/// date. 已修改 thus says "this interpretation has been amended by …", with
+/// the amended wording shown.
+const AMENDMENTS: &[(&str, &str)] = &[("d7476ff53f5d", "c9f640b533ee"), ("194e9a353911", "bf09e325fefb")];
 
 /// How the corpus itself shows that one law replaced another.
 #[derive(Clone, Copy)]
@@ -209,8 +262,6 @@ fn run(args: &[String]) -> Result<String> {
 
 fn demo(corpus: &Path, content: &Path) -> Result<String> {
     let statecouncil = read_statecouncil(corpus)?;
-    let known_pairs: BTreeSet<String> =
-        statecouncil.iter().map(|row| row.topic.clone()).filter(|topic| topic.contains('\\')).collect();
     let laws = read_laws(corpus)?;
     let xam_text = fs::read_to_string(corpus_path(corpus, XAM_FILE)?).map_err(|e| format!("{XAM_FILE}: {e}"))?;
 
@@ -222,13 +273,20 @@ fn demo(corpus: &Path, content: &Path) -> Result<String> {
             return Err(format!("two State Council documents map to {}", path.display()));
         }
     }
-    for (id, policy) in convert_curated_laws(&laws, &known_pairs)? {
+    for (id, policy) in convert_curated_laws(&laws)? {
         files.insert(PathBuf::from("policies/laws").join(format!("{id}.md")), policy);
     }
-    let xam = convert_xam(&xam_text, &known_pairs)?;
+    let xam = convert_xam(&xam_text)?;
     files.insert(PathBuf::from("policies/xam/digital-gov-2024-2025.md"), xam);
 
     check_unique(files.values())?;
+    // Every 主题分类 written, the State Council's own included, must be one
+    // of zhiku's scheme.
+    for (path, policy) in &files {
+        for topic in &policy.topics {
+            check_topic(topic).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
 
     let mut deleted = 0;
     for folder in DEMO_FOLDERS {
@@ -432,6 +490,7 @@ fn convert_statecouncil(row: &StateCouncilRow) -> Result<(String, Policy)> {
         expires: None,
         repealed: None,
         superseded_by: None,
+        amended_by: Vec::new(),
         topics: vec![topic],
         keywords,
         source: Some("中国政府网".to_string()),
@@ -513,15 +572,13 @@ fn genre_from_title(title: &str) -> &'static str {
 // Laws
 // ---------------------------------------------------------------------------
 
-fn convert_curated_laws(
-    laws: &BTreeMap<String, LawRow>,
-    known_pairs: &BTreeSet<String>,
-) -> Result<Vec<(String, Policy)>> {
+fn convert_curated_laws(laws: &BTreeMap<String, LawRow>) -> Result<Vec<(String, Policy)>> {
     let get = |id: &str| laws.get(id).ok_or_else(|| format!("{LAWS_FILE} has no law with id {id}"));
+    let curated = |id: &str| CURATED_LAWS.iter().any(|(curated, _)| *curated == id);
     let mut replaced: BTreeMap<&str, (&str, Date)> = BTreeMap::new();
     for (old_id, new_id, evidence) in SUPERSESSIONS {
         for id in [old_id, new_id] {
-            if !CURATED_LAWS.iter().any(|(curated, _)| curated == id) {
+            if !curated(id) {
                 return Err(format!("superseded/replacing law {id} is not in CURATED_LAWS"));
             }
         }
@@ -535,24 +592,126 @@ fn convert_curated_laws(
         }
     }
 
+    let mut amended_by: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut decisions: BTreeMap<&str, Amendment> = BTreeMap::new();
+    for (original_id, decision_id) in AMENDMENTS {
+        for id in [original_id, decision_id] {
+            if !curated(id) {
+                return Err(format!("amended/amending law {id} is not in CURATED_LAWS"));
+            }
+        }
+        let found = amendment(get(original_id)?, get(decision_id)?)?;
+        amended_by.entry(original_id).or_default().push(format!("policies/laws/{decision_id}.md"));
+        if decisions.insert(decision_id, found).is_some() {
+            return Err(format!("{decision_id} is listed as amending twice"));
+        }
+    }
+
     let mut out = Vec::new();
     for (id, topic) in CURATED_LAWS {
         let law = get(id)?;
         if !replaced.contains_key(id) && law.expired == Some(true) {
             return Err(format!("{id} is expired in {LAWS_FILE} but has no replacement here"));
         }
-        check_topic(topic, known_pairs)?;
-        let publish =
-            law.publish.as_deref().and_then(Date::parse_iso).ok_or_else(|| format!("{id} has no publish date"))?;
-        let mut policy = law_policy(law, format!("laws/{id}"), publish)?;
+        check_topic(topic)?;
+        let mut policy = match decisions.get(id) {
+            Some(decision) => {
+                // The data has no publish date for an amending decision,
+                // only its adoption date (…会议通过), which is therefore
+                // used as both 成文日期 and 发布日期; 实施日期 is its 施行
+                // date, which its body confirms ("本决定自…起施行").
+                let mut policy = law_policy(law, format!("laws/{id}"), decision.adopted)?;
+                policy.effective = Some(decision.in_force);
+                // A decision has no 第一条: its preamble ("根据……作如下修改：")
+                // describes it.
+                policy.description = policy.description.or_else(|| decision.preamble.clone());
+                policy
+            }
+            None => {
+                let publish = law
+                    .publish
+                    .as_deref()
+                    .and_then(Date::parse_iso)
+                    .ok_or_else(|| format!("{id} has no publish date"))?;
+                law_policy(law, format!("laws/{id}"), publish)?
+            }
+        };
         policy.topics = vec![topic.to_string()];
         if let Some((new_id, date)) = replaced.get(id) {
             policy.superseded_by = Some(format!("policies/laws/{new_id}.md"));
             policy.repealed = Some(*date);
         }
+        if let Some(references) = amended_by.get(id) {
+            policy.amended_by = references.clone();
+        }
         out.push((id.to_string(), policy));
     }
     Ok(out)
+}
+
+/// What the corpus shows about an amending decision.
+struct Amendment {
+    /// "<date> …会议通过" in the decision's info.
+    adopted: Date,
+    /// "<date> 施行" in the decision's info, confirmed by its body.
+    in_force: Date,
+    /// The decision's first paragraph.
+    preamble: Option<String>,
+}
+
+/// Checks that `decision` amends `original` (see `AMENDMENTS`), from the
+/// corpus only, and returns the decision's dates.
+fn amendment(original: &LawRow, decision: &LawRow) -> Result<Amendment> {
+    let fail = |why: String| Err(format!("{} amended by {}: {why}", original.id, decision.id));
+    let original_title = original.title.as_deref().unwrap_or_default().trim();
+    let decision_title = decision.title.as_deref().unwrap_or_default();
+    let short_title = original_title.strip_prefix("最高人民法院").filter(|rest| !rest.is_empty());
+    let names_original = [Some(original_title), short_title]
+        .into_iter()
+        .flatten()
+        .any(|title| !title.is_empty() && decision_title.contains(&format!("关于修改《{title}》")));
+    if !names_original {
+        return fail(format!("the title {decision_title:?} does not contain \"关于修改《{original_title}》\""));
+    }
+    // The data is expected to have no publish date for the decision (the
+    // adoption date stands in for it); if it ever has one, look again.
+    if decision.publish.is_some() || decision.valid_from.is_some() {
+        return fail("the decision has a publish or valid_from date now: use it".to_string());
+    }
+
+    let info = decision.info.as_deref().unwrap_or_default();
+    let adoptions: Vec<(Date, String)> = info.lines().map(clean_line).filter_map(|line| adoption(&line)).collect();
+    let [(adopted, adoption_line)] = adoptions.as_slice() else {
+        return fail(format!("the decision's info has {} \"…会议通过\" lines, not one", adoptions.len()));
+    };
+    let Some(in_force) = in_force_from_info(info) else {
+        return fail("the decision's info has no \"<date> 施行\" line".to_string());
+    };
+    let body = decision.body.as_deref().unwrap_or_default();
+    let clause = format!("本决定自{}起施行", in_force.chinese());
+    if !body.contains(&clause) {
+        return fail(format!("the decision's body has no \"{clause}\""));
+    }
+    if in_force < *adopted {
+        return fail(format!("in force {in_force} before adoption {adopted}"));
+    }
+
+    let original_info = original.info.as_deref().unwrap_or_default();
+    if !original_info.lines().map(clean_line).any(|line| line == *adoption_line) {
+        return fail(format!("the original's info does not list {adoption_line:?}"));
+    }
+    if original.valid_from.as_deref().and_then(Date::parse_iso) != Some(in_force) {
+        return fail(format!("the original's valid_from is not the decision's 施行 date {in_force}"));
+    }
+    let preamble = body.lines().map(clean_line).find(|line| !line.is_empty());
+    Ok(Amendment { adopted: *adopted, in_force, preamble })
+}
+
+/// "2021年11月15日 最高人民法院审判委员会第1850次会议通过": the date and the line.
+fn adoption(line: &str) -> Option<(Date, String)> {
+    let (date, rest) = line.split_once(char::is_whitespace)?;
+    let date = Date::parse_chinese(date)?;
+    (rest.contains("会议") && rest.trim_end().ends_with("通过")).then(|| (date, line.to_string()))
 }
 
 /// The date from which `new` replaces `old`, established from the corpus only.
@@ -630,6 +789,7 @@ fn law_policy(law: &LawRow, index_number: String, date: Date) -> Result<Policy> 
         expires: None,
         repealed: None,
         superseded_by: None,
+        amended_by: Vec::new(),
         topics: Vec::new(),
         genre: genre.to_string(),
         keywords: Vec::new(),
@@ -737,7 +897,7 @@ fn clean_markdown(body: &str) -> String {
 // 兴安盟数字政府建设(2024—2025年)实施方案
 // ---------------------------------------------------------------------------
 
-fn convert_xam(text: &str, known_pairs: &BTreeSet<String>) -> Result<Policy> {
+fn convert_xam(text: &str) -> Result<Policy> {
     // Blocks are separated by blank lines; a page break of the source PDF
     // splits a paragraph into two blocks mid-sentence.
     let mut blocks: Vec<String> = Vec::new();
@@ -780,8 +940,7 @@ fn convert_xam(text: &str, known_pairs: &BTreeSet<String>) -> Result<Policy> {
     } else {
         "兴安盟行政公署"
     };
-    let pair = "综合政务\\电子政务";
-    let topic = if known_pairs.contains(pair) { pair } else { "综合政务" };
+    let topic = "综合政务\\电子政务";
     Ok(Policy {
         title: title.clone(),
         description: None,
@@ -794,6 +953,7 @@ fn convert_xam(text: &str, known_pairs: &BTreeSet<String>) -> Result<Policy> {
         expires: Date::new(2025, 12, 31),
         repealed: None,
         superseded_by: None,
+        amended_by: Vec::new(),
         topics: vec![topic.to_string()],
         genre: "方案".to_string(),
         keywords: Vec::new(),
@@ -1089,6 +1249,7 @@ struct Policy {
     expires: Option<Date>,
     repealed: Option<Date>,
     superseded_by: Option<String>,
+    amended_by: Vec<String>,
     topics: Vec<String>,
     genre: String,
     keywords: Vec<String>,
@@ -1125,6 +1286,9 @@ impl Policy {
         }
         if let Some(reference) = &self.superseded_by {
             lines.push(format!("superseded_by = {}", toml_string(reference)));
+        }
+        if !self.amended_by.is_empty() {
+            lines.push(format!("amended_by = {}", toml_array(&self.amended_by)));
         }
         lines.push(format!("topics = {}", toml_array(&self.topics)));
         lines.push(format!("genre = {}", toml_string(&self.genre)));
@@ -1229,6 +1393,7 @@ fn check_front_matter(front_matter: &str, policy: &Policy) -> Result<()> {
         && optional_date(&parsed.expires) == policy.expires.map(|d| d.to_string())
         && optional_date(&parsed.repealed) == policy.repealed.map(|d| d.to_string())
         && parsed.superseded_by == policy.superseded_by
+        && amended_by_strings(parsed.amended_by.as_ref()) == Some(policy.amended_by.clone())
         && parsed.topics == policy.topics
         && parsed.genre == policy.genre
         && parsed.keywords.unwrap_or_default() == policy.keywords
@@ -1244,6 +1409,17 @@ fn check_front_matter(front_matter: &str, policy: &Policy) -> Result<()> {
         return Err(format!("front matter of {} does not round-trip:\n{front_matter}", policy.index_number));
     }
     Ok(())
+}
+
+/// `amended_by` as written by `front_matter`: absent, or an array of strings.
+fn amended_by_strings(value: Option<&toml::Value>) -> Option<Vec<String>> {
+    match value {
+        None => Some(Vec::new()),
+        Some(toml::Value::Array(items)) if !items.is_empty() => {
+            items.iter().map(|item| item.as_str().map(String::from)).collect()
+        }
+        Some(_) => None,
+    }
 }
 
 /// 文号 and 索引号 must be unique across the generated documents.
@@ -1263,15 +1439,19 @@ fn check_unique<'a>(policies: impl Iterator<Item = &'a Policy>) -> Result<()> {
     Ok(())
 }
 
-fn check_topic(topic: &str, known_pairs: &BTreeSet<String>) -> Result<()> {
-    let known = match topic.split_once('\\') {
-        Some(_) => known_pairs.contains(topic),
-        None => TOPIC_CLASSES.contains(&topic),
+/// A topic must be a 一级 class or a `一级\\二级` pair of `STATE_COUNCIL_TOPICS`.
+fn check_topic(topic: &str) -> Result<()> {
+    let (first, second) = match topic.split_once('\\') {
+        Some((first, second)) => (first, Some(second)),
+        None => (topic, None),
     };
+    let known = STATE_COUNCIL_TOPICS
+        .iter()
+        .any(|(class, subs)| *class == first && second.is_none_or(|second| subs.contains(&second)));
     if known {
         Ok(())
     } else {
-        Err(format!("topic {topic:?} is neither a 一级 class nor a pair used in {STATECOUNCIL_FILE}"))
+        Err(format!("topic {topic:?} is not in zhiku's 主题分类 scheme (STATE_COUNCIL_TOPICS, src/config.rs)"))
     }
 }
 
@@ -1329,7 +1509,7 @@ fn random_topics(rng: &mut Lcg) -> Vec<String> {
     let count = 1 + rng.next(2);
     let mut topics: Vec<String> = Vec::with_capacity(count);
     while topics.len() < count {
-        let topic = TOPIC_CLASSES[rng.next(TOPIC_CLASSES.len())];
+        let (topic, _) = STATE_COUNCIL_TOPICS[rng.next(STATE_COUNCIL_TOPICS.len())];
         if !topics.iter().any(|t| t == topic) {
             topics.push(topic.to_string());
         }

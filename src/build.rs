@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use indicatif::ProgressBar;
 use jiff::civil::Date;
 
 use crate::config::Config;
@@ -25,11 +26,20 @@ pub struct BuildOptions {
     /// Overrides `base_url` from the configuration.
     pub base_url: Option<String>,
     pub include_drafts: bool,
+    /// Show a spinner with the current phase (for terminals).
+    pub progress: bool,
 }
 
 impl BuildOptions {
     pub fn new(root: impl Into<PathBuf>, as_of: Date) -> Self {
-        BuildOptions { root: root.into(), output_dir: None, as_of, base_url: None, include_drafts: false }
+        BuildOptions {
+            root: root.into(),
+            output_dir: None,
+            as_of,
+            base_url: None,
+            include_drafts: false,
+            progress: false,
+        }
     }
 
     pub fn output_dir(&self) -> PathBuf {
@@ -56,6 +66,11 @@ pub struct BuildReport {
 }
 
 impl BuildReport {
+    /// Per-phase timings, one `phase: seconds` line each.
+    pub fn timings(&self) -> String {
+        self.phases.iter().map(|(name, d)| format!("  {name:<22} {:>8.3} s\n", d.as_secs_f64())).collect()
+    }
+
     /// The one-line summary printed at the end of a build.
     pub fn summary_line(&self) -> String {
         let status = if self.written { "构建完成" } else { "构建失败" };
@@ -80,23 +95,40 @@ pub struct Rendered {
     pub copies: Vec<CopiedFile>,
 }
 
+/// Phase timings, and the spinner that names the phase in progress.
 struct Phases {
     last: Instant,
     list: Vec<(&'static str, Duration)>,
+    spinner: ProgressBar,
 }
 
 impl Phases {
-    fn mark(&mut self, name: &'static str) {
+    fn new(progress: bool) -> Phases {
+        let spinner = if progress { ProgressBar::new_spinner() } else { ProgressBar::hidden() };
+        spinner.enable_steady_tick(Duration::from_millis(120));
+        Phases { last: Instant::now(), list: Vec::new(), spinner }
+    }
+
+    /// Ends phase `name` and announces the next one.
+    fn mark(&mut self, name: &'static str, next: &'static str) {
         let now = Instant::now();
         self.list.push((name, now - self.last));
         self.last = now;
+        self.spinner.set_message(next);
+    }
+}
+
+impl Drop for Phases {
+    fn drop(&mut self) {
+        self.spinner.finish_and_clear();
     }
 }
 
 /// Runs every stage up to rendering. Returns `None` if any stage reported an
 /// error; all diagnostics found so far are in the report either way.
 pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<Rendered> {
-    let mut phases = Phases { last: Instant::now(), list: Vec::new() };
+    let mut phases = Phases::new(options.progress);
+    phases.spinner.set_message("读取并校验内容…");
     let config = match Config::load(&options.root) {
         Ok(mut config) => {
             if let Some(base_url) = &options.base_url {
@@ -111,10 +143,10 @@ pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<R
     };
     let theme = Theme::load(&options.root, &config);
     let loaded = content::load(&options.root, &config, options.include_drafts);
-    phases.mark("load+validate");
+    phases.mark("load+validate", "关联文件、计算有效性…");
     report.diagnostics.extend(loaded.diagnostics);
     let library = Library::link(loaded.documents, options.as_of, &mut report.diagnostics);
-    phases.mark("link");
+    phases.mark("link", "渲染页面…");
     report.documents = library.docs.len();
     let count = |kind| library.docs.iter().filter(|d| d.kind == kind).count();
     report.policies = count(Kind::Policy);
@@ -128,14 +160,14 @@ pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<R
         }
     };
     if report.diagnostics.has_errors() {
-        report.phases = phases.list;
+        report.phases = std::mem::take(&mut phases.list);
         return None;
     }
     let theme = theme?;
     let (files, problems) = render::render_site(&library, &config, &theme);
-    phases.mark("render+post-process");
+    phases.mark("render+post-process", "写入文件…");
     report.diagnostics.extend(problems);
-    report.phases = phases.list;
+    report.phases = std::mem::take(&mut phases.list);
     if report.diagnostics.has_errors() {
         return None;
     }

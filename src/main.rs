@@ -47,6 +47,9 @@ struct BuildArgs {
     /// Include documents marked draft = true
     #[arg(long)]
     drafts: bool,
+    /// Print how long each build phase took
+    #[arg(long)]
+    timings: bool,
 }
 
 #[derive(Subcommand)]
@@ -87,7 +90,18 @@ fn build_options(root: PathBuf, args: BuildArgs) -> BuildOptions {
         output_dir: args.output_dir,
         base_url: args.base_url,
         include_drafts: args.drafts,
+        progress: std::io::stderr().is_terminal(),
         ..BuildOptions::new(root, args.as_of.unwrap_or_else(build::today))
+    }
+}
+
+/// Build options for the site at `root`, or the failure exit when it is not one.
+fn site_options(root: PathBuf, args: BuildArgs) -> Result<BuildOptions, ExitCode> {
+    let options = build_options(root, args);
+    if build::is_site_root(&options.root) {
+        Ok(options)
+    } else {
+        Err(fail(&format!("{} has no config.toml; pass --root or run `zhiku init DIR` first", options.root.display())))
     }
 }
 
@@ -107,27 +121,26 @@ fn main() -> ExitCode {
             Err(e) => fail(&format!("cannot create the site: {e}")),
         },
         Command::Build(args) => {
-            let options = build_options(cli.root, args);
-            if !build::is_site_root(&options.root) {
-                return fail(&format!(
-                    "{} has no config.toml; pass --root or run `zhiku init DIR` first",
-                    options.root.display()
-                ));
-            }
+            let timings = args.timings;
+            let options = match site_options(cli.root, args) {
+                Ok(options) => options,
+                Err(code) => return code,
+            };
             let report = build::build(&options);
             eprint!("{}", report.diagnostics.to_pretty(&options.root, std::io::stderr().is_terminal()));
+            if timings {
+                eprint!("{}", report.timings());
+            }
             eprintln!("{}", report.summary_line());
             if report.written { ExitCode::SUCCESS } else { ExitCode::FAILURE }
         }
         Command::Serve { build, interface, port } => {
-            let options = build_options(cli.root, build);
-            if !build::is_site_root(&options.root) {
-                return fail(&format!(
-                    "{} has no config.toml; pass --root or run `zhiku init DIR` first",
-                    options.root.display()
-                ));
-            }
-            match serve::serve(ServeOptions { build: options, interface, port }) {
+            let timings = build.timings;
+            let options = match site_options(cli.root, build) {
+                Ok(options) => options,
+                Err(code) => return code,
+            };
+            match serve::serve(ServeOptions { build: options, interface, port, timings }) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&e),
             }

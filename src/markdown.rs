@@ -36,12 +36,41 @@ pub fn heading_id(text: &str) -> String {
 
 /// Renders Markdown to HTML that is safe to embed: raw HTML is sanitised
 /// (no script, no event handlers, no `javascript:` URLs).
+///
+/// pulldown-cmark escapes all text itself, so only documents that contain
+/// raw HTML pay for a full sanitiser pass; link and image URLs are checked
+/// here either way.
 pub fn to_html(markdown: &str) -> String {
     let mut events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
     assign_heading_ids(&mut events);
+    let mut has_raw_html = false;
+    for event in &mut events {
+        match event {
+            Event::Html(_) | Event::InlineHtml(_) => has_raw_html = true,
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) if !is_safe_url(dest_url) => {
+                *dest_url = CowStr::Borrowed("#");
+            }
+            _ => {}
+        }
+    }
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events.into_iter());
-    sanitize(&out)
+    if has_raw_html { sanitize(&out) } else { out }
+}
+
+/// Relative URLs and the schemes a government page may link to.
+fn is_safe_url(url: &str) -> bool {
+    // Browsers drop tabs, newlines and control characters inside URLs, so
+    // `java\tscript:` must be read as `javascript:`.
+    let url: String = url.chars().filter(|c| !c.is_ascii_control() && !c.is_ascii_whitespace()).collect();
+    let scheme_end = url.find(|c: char| !(c.is_ascii_alphanumeric() || "+-.".contains(c)));
+    match scheme_end {
+        Some(i) if url[i..].starts_with(':') => {
+            let scheme = url[..i].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto" | "tel" | "ftp")
+        }
+        _ => true,
+    }
 }
 
 fn assign_heading_ids(events: &mut [Event]) {
@@ -153,6 +182,17 @@ mod tests {
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("onclick"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn markdown_links_with_script_urls_are_neutralised() {
+        let html = to_html(
+            "[a](javascript:alert(1)) [b](JavaScript:x) ![c](data:text/html,x) [t](<java\tscript:x>) [u](java&#9;script:y) \
+             [d](https://www.gov.cn/) [e](/qa/)",
+        );
+        assert!(!html.to_ascii_lowercase().contains("script:"), "{html}");
+        assert!(!html.contains("data:"), "{html}");
+        assert!(html.contains("href=\"https://www.gov.cn/\"") && html.contains("href=\"/qa/\""), "{html}");
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub struct ServeOptions {
     pub build: BuildOptions,
     pub interface: IpAddr,
     pub port: u16,
+    /// Print phase timings after each build.
+    pub timings: bool,
 }
 
 /// The outcome of the latest build, published to waiting browsers.
@@ -39,9 +41,12 @@ struct AppState {
     builds: watch::Receiver<BuildState>,
 }
 
-fn run_build(options: &BuildOptions) -> (BuildReport, Option<String>) {
+fn run_build(options: &BuildOptions, timings: bool) -> (BuildReport, Option<String>) {
     let report = build::build(options);
-    eprintln!("{}", report.diagnostics.to_pretty(&options.root, false));
+    eprint!("{}", report.diagnostics.to_pretty(&options.root, false));
+    if timings {
+        eprint!("{}", report.timings());
+    }
     eprintln!("{}", report.summary_line());
     let error = (!report.written).then(|| {
         let mut text = report.diagnostics.to_plain();
@@ -54,12 +59,13 @@ fn run_build(options: &BuildOptions) -> (BuildReport, Option<String>) {
 }
 
 pub fn serve(options: ServeOptions) -> Result<(), String> {
-    let (_, error) = run_build(&options.build);
+    let (_, error) = run_build(&options.build, options.timings);
     let (sender, receiver) = watch::channel(BuildState { version: 1, error });
     let out_dir = options.build.output_dir();
 
     let watched_root = options.build.root.clone();
     let rebuild_options = options.build.clone();
+    let timings = options.timings;
     let (events_tx, events_rx) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
     let mut watcher = notify::recommended_watcher(events_tx).map_err(|e| format!("cannot watch files: {e}"))?;
     for name in ["content", "templates", "themes", "static", "config.toml"] {
@@ -82,7 +88,7 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
                 changed |= more.as_ref().map(&relevant).unwrap_or(false);
             }
             if changed {
-                let (_, error) = run_build(&rebuild_options);
+                let (_, error) = run_build(&rebuild_options, timings);
                 sender.send_modify(|state| {
                     state.version += 1;
                     state.error = error;

@@ -49,7 +49,12 @@ fn every_status_appears_in_the_demo() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("public");
     assert!(build_into(root, &out, "2026-11-26").written);
-    for status in ["现行有效", "已废止", "已失效"] {
+    for status in ["现行有效", "已修改", "已废止", "已失效"] {
         assert!(out.join(format!("status/{status}/index.html")).exists(), "no {status} policy in the demo");
     }
+    // Nothing in the real corpus takes effect after today; as of late 2023
+    // the revised 行政复议法 (in force from 2024-01-01) was not yet effective.
+    let earlier = dir.path().join("public-2023");
+    assert!(build_into(root, &earlier, "2023-12-01").written);
+    assert!(earlier.join("status/尚未生效/index.html").exists());
 }
