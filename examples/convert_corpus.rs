@@ -57,60 +57,9 @@ const USAGE: &str = "usage:
   convert_corpus demo  --corpus DIR --out CONTENT_DIR
   convert_corpus bench --corpus DIR --out SITE_DIR --docs N [--seed S]";
 
-/// The State Council's 主题分类 scheme: the 22 一级 classes, each with its
-/// 二级 classes. This mirrors `STATE_COUNCIL_TOPICS` in `src/config.rs`,
-/// which is the authority (zhiku rejects any other value); keep the two in
-/// step. Every topic the converter writes is checked against this list at
-/// run time (`check_topic`).
-const STATE_COUNCIL_TOPICS: &[(&str, &[&str])] = &[
-    (
-        "国务院组织机构",
-        &[
-            "国务院组成部门",
-            "国务院直属机构",
-            "国务院办事机构",
-            "国务院直属特设机构",
-            "国务院直属事业单位",
-            "国务院部委管理的国家局",
-            "议事协调机构",
-            "其他",
-        ],
-    ),
-    (
-        "综合政务",
-        &["政务公开", "政务督查", "应急管理", "电子政务", "文秘工作", "信访", "政府法制", "参事、文史", "其他"],
-    ),
-    ("国民经济管理、国有资产监管", &["发展规划", "经济体制改革", "宏观经济", "统计", "物价", "国有资产监管", "其他"]),
-    ("财政、金融、审计", &["财政", "税务", "银行", "证券", "保险", "外汇", "审计", "其他"]),
-    ("国土资源、能源", &["土地", "矿产", "海洋", "能源", "电力", "煤炭", "石油与天然气", "其他"]),
-    ("农业、林业、水利", &["农业、畜牧业、渔业", "林业", "水利", "农村经济", "其他"]),
-    ("工业、交通", &["工业", "信息产业（含电信）", "铁路", "公路", "水运", "民航", "邮政", "其他"]),
-    ("商贸、海关、旅游", &["国内贸易（含供销）", "对外经贸合作", "海关", "旅游", "其他"]),
-    ("市场监管、安全生产监管", &["工商", "质量监督", "食品药品监管", "安全生产监管", "其他"]),
-    (
-        "城乡建设、环境保护",
-        &[
-            "城市规划",
-            "城乡建设（含住房）",
-            "环境监测、保护与治理",
-            "节能与资源综合利用",
-            "气象、水文、测绘、地震",
-            "其他",
-        ],
-    ),
-    ("科技、教育", &["科技", "教育", "知识产权", "其他"]),
-    ("文化、广电、新闻出版", &["文化", "广播、电影、电视", "新闻出版", "文物", "其他"]),
-    ("卫生、体育", &["卫生", "医药管理", "体育", "其他"]),
-    ("人口与计划生育、妇女儿童工作", &["人口与计划生育", "妇女儿童", "其他"]),
-    ("劳动、人事、监察", &["劳动就业", "社会保障", "人事工作", "监察", "其他"]),
-    ("公安、安全、司法", &["公安", "安全", "司法", "其他"]),
-    ("民政、扶贫、救灾", &["减灾救灾", "社会福利", "扶贫", "社团管理", "行政区划与地名", "优抚安置", "其他"]),
-    ("民族、宗教", &["民族事务", "宗教事务", "其他"]),
-    ("对外事务", &["外交、外事", "其他"]),
-    ("港澳台侨工作", &["港澳工作", "对台工作", "侨务工作", "其他"]),
-    ("国防", &["国防建设", "国防动员", "其他"]),
-    ("其他", &[]),
-];
+/// zhiku's 主题分类 scheme: the State Council's 22 一级 classes and their 二级
+/// classes, shared with the site validator so the two can never disagree.
+use zhiku::config::STATE_COUNCIL_TOPICS;
 
 /// Laws in the demo, with the 主题分类 chosen for each: a 一级 class alone
 /// or a `一级\二级` pair of `STATE_COUNCIL_TOPICS` (checked at run time). A

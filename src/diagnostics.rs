@@ -170,15 +170,19 @@ impl Diagnostics {
         for d in &self.items {
             let source = std::fs::read_to_string(root.join(&d.file)).unwrap_or_default();
             let file = SimpleFile::new(d.file.as_str(), source.as_str());
+            let located = d.location.as_ref().filter(|loc| !source.is_empty() && loc.span.end <= source.len());
+            // Without a source excerpt codespan prints no file name, so the
+            // message carries it.
+            let message = match located {
+                Some(_) => d.message.clone(),
+                None => format!("{}: {}", d.position(), d.message),
+            };
             let mut cs = match d.severity {
                 Severity::Error => CsDiagnostic::error(),
                 Severity::Warning => CsDiagnostic::warning(),
             }
-            .with_message(&d.message);
-            if let Some(loc) = &d.location
-                && !source.is_empty()
-                && loc.span.end <= source.len()
-            {
+            .with_message(message);
+            if let Some(loc) = located {
                 cs = cs.with_labels(vec![Label::primary((), loc.span.clone())]);
             }
             if let Some(hint) = &d.hint {

@@ -95,6 +95,8 @@ pub struct Term {
     pub depth: usize,
     /// Newest first.
     pub docs: Vec<DocId>,
+    /// Indexes (in the taxonomy's `terms`) of the next level's terms.
+    pub children: Vec<usize>,
 }
 
 pub struct Library {
@@ -423,16 +425,35 @@ impl Library {
                         }
                     }
                 }
-                let terms = terms
+                let mut terms: Vec<Term> = terms
                     .into_iter()
                     .map(|(value, mut docs)| {
                         self.sort_newest_first(&mut docs);
                         let levels = term_levels(slug, &value);
                         let label = levels.last().unwrap_or(&"").to_string();
                         let depth = levels.len();
-                        Term { url: term_url(slug, &value), dir: term_dir(slug, &value), label, depth, value, docs }
+                        Term {
+                            url: term_url(slug, &value),
+                            dir: term_dir(slug, &value),
+                            label,
+                            depth,
+                            value,
+                            docs,
+                            children: Vec::new(),
+                        }
                     })
                     .collect();
+                if let Some(sep) = level_separator(slug) {
+                    let index: HashMap<String, usize> =
+                        terms.iter().enumerate().map(|(i, t)| (t.value.clone(), i)).collect();
+                    for i in 0..terms.len() {
+                        if let Some((parent, _)) = terms[i].value.rsplit_once(sep)
+                            && let Some(&p) = index.get(parent)
+                        {
+                            terms[p].children.push(i);
+                        }
+                    }
+                }
                 Taxonomy { slug, label, terms }
             })
             .collect();

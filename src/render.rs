@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::content::{Document, Kind, Meta, SortBy};
 use crate::diagnostics::Diagnostic;
 use crate::html::{ContentPass, finish_page};
-use crate::library::{DocId, Library, Status, Term, encode_url_path, term_url};
+use crate::library::{DocId, Library, Status, Taxonomy, Term, encode_url_path, term_url};
 use crate::markdown;
 
 static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
@@ -184,7 +184,7 @@ struct Summary<'a> {
     department: Option<&'a str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct ColumnMeta {
     name: String,
     description: String,
@@ -495,7 +495,7 @@ impl Site<'_> {
             _ => self.config.footer.host.clone(),
         };
         let column = self.column_of(doc);
-        let mut breadcrumbs = vec![Link { label: "首页".into(), url: "/".into() }];
+        let mut breadcrumbs = home_crumbs();
         if doc.kind != Kind::Page {
             breadcrumbs.push(Link {
                 label: column.name.clone(),
@@ -632,17 +632,11 @@ impl Site<'_> {
             .collect();
         let sort_by = doc.section().map(|s| s.sort_by).unwrap_or_default();
         self.sort(&mut ids, sort_by);
-        let subsections: Vec<Value> = (0..self.library.docs.len())
-            .filter(|&i| {
-                let d = &self.library.docs[i];
-                d.kind == Kind::Section && d.parent_dir() == dir
-            })
-            .map(|i| self.summaries[i].clone())
-            .collect();
+        let subsections = self.subsections(dir);
         let column = self.section_column(doc, root_column(dir.split('/').next().unwrap_or("")).1);
         let content = content_pass.run(&markdown::to_html(&doc.body), &doc.url);
         let per_page = doc.section().and_then(|s| s.paginate_by).unwrap_or(self.config.paginate_by);
-        let breadcrumbs = vec![Link { label: "首页".into(), url: "/".into() }];
+        let breadcrumbs = home_crumbs();
         self.paginate(&doc.url, &ids, per_page, |context| {
             context.insert("page_title", &doc.title);
             context.insert(
@@ -655,6 +649,17 @@ impl Site<'_> {
             context.insert("page_kind", "section");
             doc.template.as_deref().unwrap_or("section.html")
         })
+    }
+
+    /// Sections directly inside folder `dir`.
+    fn subsections(&self, dir: &str) -> Vec<Value> {
+        (0..self.library.docs.len())
+            .filter(|&i| {
+                let d = &self.library.docs[i];
+                d.kind == Kind::Section && d.parent_dir() == dir
+            })
+            .map(|i| self.summaries[i].clone())
+            .collect()
     }
 
     fn section_column(&self, doc: &Document, default_type: &str) -> ColumnMeta {
@@ -722,18 +727,11 @@ impl Site<'_> {
             Kind::Qa => "qa_index.html",
             _ => "section.html",
         });
-        let breadcrumbs = vec![Link { label: "首页".into(), url: "/".into() }];
-        let subsections: Vec<Value> = (0..self.library.docs.len())
-            .filter(|&i| {
-                let d = &self.library.docs[i];
-                d.kind == Kind::Section && d.parent_dir() == root
-            })
-            .map(|i| self.summaries[i].clone())
-            .collect();
-        let meta_column = || ColumnMeta { ..clone_column(&column) };
+        let breadcrumbs = home_crumbs();
+        let subsections = self.subsections(root);
         self.paginate(&format!("/{root}/"), &ids, per_page, |context| {
             context.insert("page_title", &title);
-            context.insert("meta", &PageMeta { column: Some(meta_column()), article: None });
+            context.insert("meta", &PageMeta { column: Some(column.clone()), article: None });
             context.insert("breadcrumbs", &breadcrumbs);
             context.insert("content", &content);
             context.insert("facets", &facets);
@@ -769,21 +767,7 @@ impl Site<'_> {
                     label: self.term_label(slug, t),
                     url: t.url.clone(),
                     count: t.docs.len(),
-                    children: taxonomy
-                        .terms
-                        .iter()
-                        .filter(|c| {
-                            c.depth == 2
-                                && c.value.starts_with(&t.value)
-                                && c.value[t.value.len()..].starts_with(['\\', '/'])
-                        })
-                        .map(|c| FacetTerm {
-                            label: c.label.clone(),
-                            url: c.url.clone(),
-                            count: c.docs.len(),
-                            children: Vec::new(),
-                        })
-                        .collect(),
+                    children: child_terms(taxonomy, t),
                 })
                 .collect();
             facets.push(Facet {
@@ -920,21 +904,7 @@ impl Site<'_> {
         let mut crumbs = home_crumbs();
         crumbs.push(Link { label: taxonomy.label.to_string(), url: format!("/{}/", taxonomy.slug) });
         let description = format!("{}为“{}”的文件和问答，共{}条。", taxonomy.label, label, term.docs.len());
-        let children: Vec<FacetTerm> = taxonomy
-            .terms
-            .iter()
-            .filter(|c| {
-                c.depth == term.depth + 1
-                    && c.value.starts_with(&term.value)
-                    && c.value[term.value.len()..].starts_with(['\\', '/'])
-            })
-            .map(|c| FacetTerm {
-                label: c.label.clone(),
-                url: c.url.clone(),
-                count: c.docs.len(),
-                children: Vec::new(),
-            })
-            .collect();
+        let children = child_terms(taxonomy, term);
         let term_value = Link { label: label.clone(), url: term.url.clone() };
         self.paginate(&format!("/{}/", term.dir), &term.docs, self.config.paginate_by, |context| {
             context.insert("page_title", &title);
@@ -976,13 +946,13 @@ impl Site<'_> {
     }
 }
 
-fn clone_column(c: &ColumnMeta) -> ColumnMeta {
-    ColumnMeta {
-        name: c.name.clone(),
-        description: c.description.clone(),
-        keywords: c.keywords.clone(),
-        column_type: c.column_type.clone(),
-    }
+/// The next level of a hierarchical term, with counts.
+fn child_terms(taxonomy: &Taxonomy, term: &Term) -> Vec<FacetTerm> {
+    term.children
+        .iter()
+        .map(|&c| &taxonomy.terms[c])
+        .map(|c| FacetTerm { label: c.label.clone(), url: c.url.clone(), count: c.docs.len(), children: Vec::new() })
+        .collect()
 }
 
 fn home_crumbs() -> Vec<Link> {
@@ -1048,6 +1018,12 @@ fn sitemaps(library: &Library, config: &Config, files: &[OutputFile]) -> Vec<Out
             }
         })
         .collect();
+    split_sitemap(&config.base_url, &entries)
+}
+
+/// One `sitemap.xml`, or past [`SITEMAP_LIMIT`] URLs numbered files and a
+/// `sitemap.xml` index pointing at them.
+fn split_sitemap(base_url: &str, entries: &[String]) -> Vec<OutputFile> {
     let urlset = |chunk: &[String]| {
         format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n{}</urlset>\n",
@@ -1055,7 +1031,7 @@ fn sitemaps(library: &Library, config: &Config, files: &[OutputFile]) -> Vec<Out
         )
     };
     if entries.len() <= SITEMAP_LIMIT {
-        return vec![OutputFile { path: "sitemap.xml".into(), bytes: urlset(&entries).into_bytes() }];
+        return vec![OutputFile { path: "sitemap.xml".into(), bytes: urlset(entries).into_bytes() }];
     }
     let mut out = Vec::new();
     let mut index = String::from(
@@ -1063,7 +1039,7 @@ fn sitemaps(library: &Library, config: &Config, files: &[OutputFile]) -> Vec<Out
     );
     for (i, chunk) in entries.chunks(SITEMAP_LIMIT).enumerate() {
         let name = format!("sitemap-{}.xml", i + 1);
-        index.push_str(&format!("  <sitemap><loc>{}/{name}</loc></sitemap>\n", xml_escape(&config.base_url)));
+        index.push_str(&format!("  <sitemap><loc>{}/{name}</loc></sitemap>\n", xml_escape(base_url)));
         out.push(OutputFile { path: name, bytes: urlset(chunk).into_bytes() });
     }
     index.push_str("</sitemapindex>\n");
@@ -1078,6 +1054,20 @@ fn xml_escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sitemap_splits_past_the_limit() {
+        let entries: Vec<String> =
+            (0..SITEMAP_LIMIT + 1).map(|i| format!("  <url><loc>https://x.cn/{i}/</loc></url>\n")).collect();
+        let files = split_sitemap("https://x.cn", &entries);
+        let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(names, ["sitemap-1.xml", "sitemap-2.xml", "sitemap.xml"]);
+        let index = String::from_utf8_lossy(&files[2].bytes);
+        assert!(index.contains("<sitemapindex") && index.contains("<loc>https://x.cn/sitemap-2.xml</loc>"));
+        let second = String::from_utf8_lossy(&files[1].bytes);
+        assert_eq!(second.matches("<url>").count(), 1);
+        assert_eq!(split_sitemap("https://x.cn", &entries[..10]).len(), 1);
+    }
 
     #[test]
     fn output_paths() {

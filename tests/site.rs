@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{build_into, fixture, read, read_tree};
+use common::{build_into, copy_fixture, fixture, read, read_tree};
 
 fn built(as_of: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -185,12 +185,7 @@ fn same_input_and_date_give_identical_output() {
 
 #[test]
 fn failed_build_keeps_previous_output() {
-    let site = tempfile::tempdir().unwrap();
-    for (path, bytes) in read_tree(&fixture("valid")) {
-        let target = site.path().join(&path);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(target, bytes).unwrap();
-    }
+    let site = copy_fixture("valid");
     let out = site.path().join("public");
     assert!(build_into(site.path(), &out, "2026-11-26").written);
     let before = read_tree(&out);

@@ -55,6 +55,16 @@ fn is_agency_char(c: char) -> bool {
 }
 
 /// Parses a 文号 in any common form.
+///
+/// ```
+/// use zhiku::content::doc_number::parse;
+///
+/// let parsed = parse("国发[2019]第5号").unwrap();
+/// assert_eq!(parsed.number.to_string(), "国发〔2019〕5号");
+/// assert!(!parsed.was_canonical);
+/// assert!(parse("国令第707号").unwrap().was_canonical);
+/// assert!(parse("2019年5号").is_err());
+/// ```
 pub fn parse(input: &str) -> Result<Parsed, DocNumberError> {
     let trimmed = input.trim();
     let chars: Vec<char> = trimmed.chars().filter(|c| !c.is_whitespace()).collect();

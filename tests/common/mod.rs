@@ -38,3 +38,14 @@ pub fn read_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 pub fn read(out: &Path, path: &str) -> String {
     std::fs::read_to_string(out.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
+
+/// A writable copy of a fixture site in a temporary folder.
+pub fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, bytes) in read_tree(&fixture(name)) {
+        let target = dir.path().join(&path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, bytes).unwrap();
+    }
+    dir
+}

@@ -1,0 +1,71 @@
+//! The `zhiku` binary: `init` makes a site that builds cleanly, `new` adds
+//! valid documents, a site's own templates override the theme, and a failed
+//! build exits non-zero.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{copy_fixture, fixture, read, read_tree};
+
+fn zhiku(args: &[&str], root: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_zhiku")).arg("--root").arg(root).args(args).output().unwrap()
+}
+
+#[test]
+fn init_new_and_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    let init = Command::new(env!("CARGO_BIN_EXE_zhiku")).arg("init").arg(&site).output().unwrap();
+    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    assert!(
+        !Command::new(env!("CARGO_BIN_EXE_zhiku")).arg("init").arg(&site).status().unwrap().success(),
+        "init refuses a non-empty folder"
+    );
+
+    let new_qa = zhiku(&["new", "qa", "如何办理社保卡？"], &site);
+    assert!(new_qa.status.success());
+    let path = String::from_utf8_lossy(&new_qa.stdout).trim().to_string();
+    assert!(std::fs::read_to_string(&path).unwrap().contains("question = \"如何办理社保卡？\""));
+
+    let build = zhiku(&["build", "--as-of", "2026-11-26"], &site);
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(build.status.success(), "{stderr}");
+    assert!(stderr.contains("0 个错误，0 个警告"), "{stderr}");
+    assert!(site.join("public/index.html").exists());
+    let public: String =
+        read_tree(&site.join("public")).into_iter().map(|(_, b)| String::from_utf8_lossy(&b).into_owned()).collect();
+    assert!(!public.contains("内部口径示例"), "the starter's internal text leaked");
+}
+
+#[test]
+fn failed_build_exits_non_zero_with_located_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let build = zhiku(&["build", "-o", out.to_str().unwrap()], &fixture("invalid"));
+    assert_eq!(build.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(stderr.contains("content/qa/q.md:2:1") && stderr.contains("did you mean `question`?"), "{stderr}");
+    assert!(stderr.contains("11 个错误，1 个警告"), "{stderr}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn site_templates_override_the_theme() {
+    let dir = copy_fixture("valid");
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/page.html"),
+        "{% extends \"base.html\" %}{% block content %}<h1 class=\"custom\">{{ doc.title }}</h1>{% endblock content %}",
+    )
+    .unwrap();
+    let build = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    assert!(read(&dir.path().join("public"), "about/index.html").contains("<h1 class=\"custom\">关于本站</h1>"));
+
+    std::fs::write(dir.path().join("templates/page.html"), "{% if %}").unwrap();
+    let broken = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
+    assert!(!broken.status.success());
+    assert!(String::from_utf8_lossy(&broken.stderr).contains("templates/page.html"));
+}
