@@ -14,6 +14,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::library::Library;
 use crate::output::{self, CopiedFile};
 use crate::render::{self, OutputFile, Theme};
+use crate::search::{self, Analyzer, Layers};
 
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
@@ -28,6 +29,9 @@ pub struct BuildOptions {
     pub include_drafts: bool,
     /// Show a spinner with the current phase (for terminals).
     pub progress: bool,
+    /// Where the operator index goes; `index/operator/` under the root by
+    /// default.
+    pub operator_index_dir: Option<PathBuf>,
 }
 
 impl BuildOptions {
@@ -39,11 +43,16 @@ impl BuildOptions {
             base_url: None,
             include_drafts: false,
             progress: false,
+            operator_index_dir: None,
         }
     }
 
     pub fn output_dir(&self) -> PathBuf {
         self.output_dir.clone().unwrap_or_else(|| self.root.join("public"))
+    }
+
+    pub fn operator_index_dir(&self) -> PathBuf {
+        self.operator_index_dir.clone().unwrap_or_else(|| search::index_dir(&self.root).join(search::OPERATOR_DIR))
     }
 }
 
@@ -90,6 +99,7 @@ impl BuildReport {
 /// The rendered site in memory, before writing.
 pub struct Rendered {
     pub library: Library,
+    pub analyzer: Analyzer,
     pub config: Config,
     pub files: Vec<OutputFile>,
     pub copies: Vec<CopiedFile>,
@@ -142,6 +152,7 @@ pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<R
         }
     };
     let theme = Theme::load(&options.root, &config);
+    let analyzer = Analyzer::load(&search::index_dir(&options.root), Layers::ALL);
     let loaded = content::load(&options.root, &config, options.include_drafts);
     phases.mark("load+validate", "关联文件、计算有效性…");
     report.diagnostics.extend(loaded.diagnostics);
@@ -159,11 +170,18 @@ pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<R
             None
         }
     };
+    let analyzer = match analyzer {
+        Ok(analyzer) => Some(analyzer),
+        Err(problems) => {
+            report.diagnostics.extend(problems);
+            None
+        }
+    };
     if report.diagnostics.has_errors() {
         report.phases = std::mem::take(&mut phases.list);
         return None;
     }
-    let theme = theme?;
+    let (theme, analyzer) = (theme?, analyzer?);
     let (files, problems) = render::render_site(&library, &config, &theme);
     phases.mark("render+post-process", "写入文件…");
     report.diagnostics.extend(problems);
@@ -180,7 +198,7 @@ pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<R
             dest: relative.to_string_lossy().replace('\\', "/"),
         })
         .collect();
-    Some(Rendered { library, config, files, copies })
+    Some(Rendered { library, analyzer, config, files, copies })
 }
 
 /// Builds the site into its output folder.
@@ -202,6 +220,19 @@ pub fn build(options: &BuildOptions) -> BuildReport {
             ),
         }
         report.phases.push(("write", write_start.elapsed()));
+        if report.written {
+            let index_start = Instant::now();
+            if let Err(e) =
+                search::build_operator_index(&options.operator_index_dir(), &rendered.library, &rendered.analyzer)
+            {
+                report.written = false;
+                report.diagnostics.push(
+                    Diagnostic::error(search::INDEX_DIR, None, e)
+                        .with_hint("check that index/ is writable; the previous operator index was kept"),
+                );
+            }
+            report.phases.push(("operator index", index_start.elapsed()));
+        }
     }
     report.diagnostics.sort();
     report.elapsed = start.elapsed();

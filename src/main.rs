@@ -12,6 +12,7 @@ use jiff::civil::Date;
 use zhiku::build::{self, BuildOptions};
 use zhiku::content::front_matter::parse_date;
 use zhiku::scaffold::{self, NewKind};
+use zhiku::search::{self, SearchRequest};
 use zhiku::serve::{self, ServeOptions};
 
 /// 知库：政策文件库、问答知识库和政策推送的静态网站生成器
@@ -65,12 +66,48 @@ enum Command {
     Serve {
         #[command(flatten)]
         build: BuildArgs,
-        /// Address to listen on
+        /// Address to listen on. Anything but loopback needs an access token in
+        /// ZHIKU_TOKEN, since /api serves internal guidance.
         #[arg(long, short = 'i', default_value = "127.0.0.1")]
         interface: IpAddr,
         /// Port to listen on
         #[arg(long, short = 'p', default_value_t = 1111)]
         port: u16,
+    },
+    /// Search the operator index, internal guidance included (检索)
+    Search {
+        /// Words, a question or a 文号
+        query: String,
+        /// Only this kind: policy, qa, interpretation or page
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only documents that apply in this GB/T 2260 region code
+        #[arg(long)]
+        region: Option<String>,
+        /// 有效性 of policies (default 现行有效; `all` for any)
+        #[arg(long)]
+        status: Option<String>,
+        /// 问答类目, `一级` or `一级/二级`
+        #[arg(long)]
+        category: Option<String>,
+        /// 责任部门
+        #[arg(long)]
+        department: Option<String>,
+        /// 主题分类, `一级` or `一级\二级`
+        #[arg(long)]
+        topic: Option<String>,
+        /// 发文机关
+        #[arg(long)]
+        issuer: Option<String>,
+        /// 发布年份
+        #[arg(long)]
+        year: Option<String>,
+        /// Number of results
+        #[arg(short = 'n', long, default_value_t = 10)]
+        limit: usize,
+        /// Print JSON (schema in docs/search-json.md) instead of text
+        #[arg(long)]
+        json: bool,
     },
     /// Create a new policy or Q&A file with every required key (新建文档)
     New {
@@ -140,8 +177,37 @@ fn main() -> ExitCode {
                 Ok(options) => options,
                 Err(code) => return code,
             };
-            match serve::serve(ServeOptions { build: options, interface, port, timings }) {
+            let token = std::env::var(serve::TOKEN_ENV).ok();
+            match serve::serve(ServeOptions { build: options, interface, port, timings, token }) {
                 Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            }
+        }
+        Command::Search { query, kind, region, status, category, department, topic, issuer, year, limit, json } => {
+            let request = SearchRequest {
+                q: query,
+                kind,
+                region,
+                status,
+                category,
+                department,
+                topic,
+                issuer,
+                year,
+                limit: Some(limit),
+            };
+            match search::search_site(&cli.root, &request) {
+                Ok(response) if json => match serde_json::to_string_pretty(&response) {
+                    Ok(text) => {
+                        println!("{text}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(&format!("cannot encode the results: {e}")),
+                },
+                Ok(response) => {
+                    print!("{}", search::format_human(&response, 80));
+                    ExitCode::SUCCESS
+                }
                 Err(e) => fail(&e),
             }
         }

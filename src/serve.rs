@@ -5,12 +5,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use notify::{RecursiveMode, Watcher};
@@ -18,6 +18,7 @@ use tokio::sync::watch;
 
 use crate::build::{self, BuildOptions, BuildReport};
 use crate::html::escape_attr;
+use crate::search::{self, Analyzer, Layers, OperatorIndex, SearchError, SearchRequest};
 
 pub struct ServeOptions {
     pub build: BuildOptions,
@@ -25,6 +26,21 @@ pub struct ServeOptions {
     pub port: u16,
     /// Print phase timings after each build.
     pub timings: bool,
+    /// Access token for `/api` (internal data); required off loopback.
+    pub token: Option<String>,
+}
+
+/// Environment variable holding the access token.
+pub const TOKEN_ENV: &str = "ZHIKU_TOKEN";
+
+/// The analyzer and operator index behind `/api/search`, reloaded after
+/// every build.
+type SearchState = Arc<RwLock<Option<(Analyzer, OperatorIndex)>>>;
+
+fn load_search(root: &Path) -> Option<(Analyzer, OperatorIndex)> {
+    let analyzer = Analyzer::load(&search::index_dir(root), Layers::ALL).ok()?;
+    let index = OperatorIndex::open(&search::index_dir(root).join(search::OPERATOR_DIR)).ok()?;
+    Some((analyzer, index))
 }
 
 /// The outcome of the latest build, published to waiting browsers.
@@ -39,6 +55,8 @@ struct BuildState {
 struct AppState {
     out_dir: Arc<PathBuf>,
     builds: watch::Receiver<BuildState>,
+    search: SearchState,
+    token: Option<Arc<str>>,
 }
 
 fn run_build(options: &BuildOptions, timings: bool) -> (BuildReport, Option<String>) {
@@ -59,7 +77,14 @@ fn run_build(options: &BuildOptions, timings: bool) -> (BuildReport, Option<Stri
 }
 
 pub fn serve(options: ServeOptions) -> Result<(), String> {
+    if !options.interface.is_loopback() && options.token.as_deref().is_none_or(str::is_empty) {
+        return Err(format!(
+            "refusing to serve internal data (/api) on {} without an access token: set {TOKEN_ENV}, or keep the default 127.0.0.1",
+            options.interface
+        ));
+    }
     let (_, error) = run_build(&options.build, options.timings);
+    let search_state: SearchState = Arc::new(RwLock::new(load_search(&options.build.root)));
     let (sender, receiver) = watch::channel(BuildState { version: 1, error });
     let out_dir = options.build.output_dir();
 
@@ -77,9 +102,15 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
         }
     }
     let output_for_filter = out_dir.clone();
+    let index_for_filter = search::index_dir(&options.build.root).join(search::OPERATOR_DIR);
+    let search_for_rebuild = search_state.clone();
     std::thread::spawn(move || {
         let relevant = |event: &notify::Event| {
-            !event.kind.is_access() && event.paths.iter().any(|p| !p.starts_with(&output_for_filter) && !is_hidden(p))
+            !event.kind.is_access()
+                && event
+                    .paths
+                    .iter()
+                    .any(|p| !p.starts_with(&output_for_filter) && !p.starts_with(&index_for_filter) && !is_hidden(p))
         };
         while let Ok(first) = events_rx.recv() {
             let mut changed = first.as_ref().map(&relevant).unwrap_or(false);
@@ -89,6 +120,11 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
             }
             if changed {
                 let (_, error) = run_build(&rebuild_options, timings);
+                if error.is_none()
+                    && let Ok(mut slot) = search_for_rebuild.write()
+                {
+                    *slot = load_search(&rebuild_options.root);
+                }
                 sender.send_modify(|state| {
                     state.version += 1;
                     state.error = error;
@@ -97,8 +133,17 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
         }
     });
 
-    let state = AppState { out_dir: Arc::new(out_dir), builds: receiver };
-    let app = Router::new().route("/__zhiku/wait", get(wait_for_build)).fallback(get(serve_file)).with_state(state);
+    let state = AppState {
+        out_dir: Arc::new(out_dir),
+        builds: receiver,
+        search: search_state,
+        token: options.token.filter(|t| !t.is_empty()).map(Arc::from),
+    };
+    let app = Router::new()
+        .route("/__zhiku/wait", get(wait_for_build))
+        .route("/api/search", get(api_search))
+        .fallback(get(serve_file))
+        .with_state(state);
     let address = SocketAddr::new(options.interface, options.port);
     let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start the server runtime: {e}"))?;
     runtime.block_on(async move {
@@ -133,6 +178,54 @@ async fn wait_for_build(State(state): State<AppState>, Query(query): Query<WaitQ
     let current = builds.borrow().clone();
     let body = serde_json::json!({ "version": current.version, "error": current.error });
     ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+}
+
+/// Whether the request carries the access token (when one is set), as
+/// `Authorization: Bearer TOKEN`.
+fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
+    let Some(token) = &state.token else { return true };
+    let given =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn json_error(status: StatusCode, message: &str) -> Response {
+    (status, [(header::CACHE_CONTROL, "no-store")], axum::Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+/// `GET /api/search?q=&kind=&region=&status=&category=&department=&topic=&issuer=&year=&limit=`:
+/// the same JSON as `zhiku search --json`.
+async fn api_search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<SearchRequest>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if !authorised(&state, &headers) {
+        return json_error(StatusCode::UNAUTHORIZED, "需要访问令牌（Authorization: Bearer …）");
+    }
+    let Ok(Query(request)) = query else {
+        return json_error(StatusCode::BAD_REQUEST, "查询参数无效：q 为查询词，limit 为 1 到 100 的整数");
+    };
+    let search = state.search.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let guard = search.read().map_err(|_| SearchError::BadRequest("检索服务暂不可用".into()))?;
+        match guard.as_ref() {
+            Some((analyzer, index)) => index.search(analyzer, &request).map(Some),
+            None => Ok(None),
+        }
+    })
+    .await;
+    match result {
+        Ok(Ok(Some(response))) => ([(header::CACHE_CONTROL, "no-store")], axum::Json(response)).into_response(),
+        Ok(Ok(None)) => json_error(StatusCode::SERVICE_UNAVAILABLE, "检索索引尚未建立：请先修复构建错误"),
+        Ok(Err(SearchError::BadRequest(message))) => json_error(StatusCode::BAD_REQUEST, &message),
+        Ok(Err(e)) => json_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+        Err(_) => json_error(StatusCode::INTERNAL_SERVER_ERROR, "检索失败"),
+    }
 }
 
 fn content_type(path: &Path) -> &'static str {
@@ -228,6 +321,26 @@ mod tests {
         assert!(resolve(root, "/../etc/passwd").is_none());
         assert!(resolve(root, "/%2e%2e/etc/passwd").is_none());
         assert_eq!(resolve(root, "/a/b.css"), Some(PathBuf::from("/srv/public/a/b.css")));
+    }
+
+    #[test]
+    fn refuses_non_loopback_without_token() {
+        let options = ServeOptions {
+            build: BuildOptions::new("/nonexistent", "2026-01-01".parse().unwrap()),
+            interface: "0.0.0.0".parse().unwrap(),
+            port: 0,
+            timings: false,
+            token: None,
+        };
+        let error = serve(options).unwrap_err();
+        assert!(error.contains("without an access token"), "{error}");
+    }
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
     }
 
     #[test]

@@ -14,9 +14,14 @@ pub fn date(text: &str) -> Date {
     text.parse().expect("test dates are valid")
 }
 
-/// Builds the site at `root` into `out` as of `as_of`.
+/// Builds the site at `root` into `out` as of `as_of`; the operator index
+/// goes to `out`'s sibling `operator`, never into the source tree.
 pub fn build_into(root: &Path, out: &Path, as_of: &str) -> BuildReport {
-    let options = BuildOptions { output_dir: Some(out.to_path_buf()), ..BuildOptions::new(root, date(as_of)) };
+    let options = BuildOptions {
+        output_dir: Some(out.to_path_buf()),
+        operator_index_dir: Some(out.with_file_name("operator")),
+        ..BuildOptions::new(root, date(as_of))
+    };
     build(&options)
 }
 

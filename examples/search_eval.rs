@@ -1,0 +1,211 @@
+//! Search-quality harness: MRR@10 and Recall@1/5/10 of the operator search
+//! on the two evaluation sets of `../shared/corpus/README.md`, for each
+//! language layer, against a plain character-bigram BM25 baseline built and
+//! queried in the same run.
+//!
+//! ```sh
+//! cargo run --release --example search_eval -- --corpus ../shared/corpus [--ncp-sample 1000] [--seed 7] [--layers TEXT] [--show-misses]
+//! ```
+//!
+//! - NCP: one document per `docid`, made of that docid's answers; queries
+//!   are the questions (a fixed sample, shuffled with `--seed`); the
+//!   relevant document is the question's docid.
+//! - Citizen messages: documents are the replies (答复意见) only; queries are
+//!   the subjects (留言主题), one per distinct subject; relevant documents
+//!   are the replies to the messages with that subject.
+//!
+//! The evaluation data never enters `content/` or any published output.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use zhiku::search::operator::{self, OperatorIndex, SearchRequest};
+use zhiku::search::{Analyzer, Layers, SearchDoc};
+
+struct EvalSet {
+    name: &'static str,
+    docs: Vec<SearchDoc>,
+    /// (query, relevant document paths)
+    queries: Vec<(String, HashSet<String>)>,
+}
+
+fn read_jsonl(path: &Path) -> Vec<serde_json::Value> {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let reader: Box<dyn BufRead> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(BufReader::new(flate2::read::GzDecoder::new(file)))
+    } else {
+        Box::new(BufReader::new(file))
+    };
+    reader.lines().map(|l| serde_json::from_str(&l.expect("readable line")).expect("valid JSON line")).collect()
+}
+
+fn field(row: &serde_json::Value, key: &str) -> String {
+    row.get(key).and_then(|v| v.as_str()).unwrap_or("").to_string()
+}
+
+fn eval_doc(path: String, body: String) -> SearchDoc {
+    SearchDoc {
+        url: format!("/{path}/"),
+        path,
+        kind: "qa".into(),
+        body,
+        facets: vec![vec!["kind".into(), "qa".into()], vec![zhiku::search::NO_REGION.into()]],
+        ..SearchDoc::default()
+    }
+}
+
+/// A small deterministic shuffle (xorshift), so the sample is the same on
+/// every machine.
+fn shuffle<T>(items: &mut [T], seed: u64) {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for i in (1..items.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        items.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+}
+
+fn ncp(corpus: &Path, sample: usize, seed: u64) -> EvalSet {
+    let rows = read_jsonl(&corpus.join("ncp_qa.jsonl"));
+    let mut answers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in &rows {
+        answers.entry(field(row, "docid")).or_default().push(field(row, "answer"));
+    }
+    let docs = answers.into_iter().map(|(docid, parts)| eval_doc(docid, parts.join("\n"))).collect();
+    let mut queries: Vec<(String, HashSet<String>)> =
+        rows.iter().map(|r| (field(r, "question"), HashSet::from([field(r, "docid")]))).collect();
+    shuffle(&mut queries, seed);
+    queries.truncate(sample);
+    EvalSet { name: "NCP", docs, queries }
+}
+
+fn citizen(corpus: &Path) -> EvalSet {
+    let rows = read_jsonl(&corpus.join("citizen_messages.jsonl.gz"));
+    let mut docs = Vec::new();
+    let mut by_subject: BTreeMap<String, HashSet<String>> = BTreeMap::new();
+    for row in &rows {
+        let id = field(row, "留言编号");
+        docs.push(eval_doc(id.clone(), field(row, "答复意见")));
+        by_subject.entry(field(row, "留言主题").trim().to_string()).or_default().insert(id);
+    }
+    let queries = by_subject.into_iter().filter(|(s, _)| !s.is_empty()).collect();
+    EvalSet { name: "citizen", docs, queries }
+}
+
+#[derive(Default)]
+struct Scores {
+    mrr10: f64,
+    recall: [f64; 3],
+    latencies_us: Vec<u128>,
+    rejected: usize,
+}
+
+fn evaluate(set: &EvalSet, index_root: &Path, layers: Layers, label: &str, show_misses: bool) -> Scores {
+    let analyzer = Analyzer::load(Path::new("index"), layers).expect("the repo's index/ resources load");
+    let dir = index_root.join(label.replace([' ', '+', ','], "_")).join(set.name);
+    let _ = std::fs::remove_dir_all(&dir);
+    operator::build(&dir, &set.docs, &analyzer).expect("eval index builds");
+    let index = OperatorIndex::open(&dir).expect("eval index opens");
+    let mut scores = Scores::default();
+    for (query, relevant) in &set.queries {
+        let request =
+            SearchRequest { q: query.clone(), limit: Some(10), status: Some("all".into()), ..SearchRequest::default() };
+        let start = Instant::now();
+        let response = match index.search(&analyzer, &request) {
+            Ok(r) => r,
+            Err(_) => {
+                scores.rejected += 1;
+                continue;
+            }
+        };
+        scores.latencies_us.push(start.elapsed().as_micros());
+        if show_misses && !response.results.iter().take(10).any(|h| relevant.contains(&h.path)) {
+            let body = |path: &str| {
+                set.docs
+                    .iter()
+                    .find(|d| d.path == path)
+                    .map(|d| d.body.chars().take(90).collect::<String>())
+                    .unwrap_or_default()
+            };
+            eprintln!(
+                "MISS {query}\n  want: {}\n  got:  {}",
+                body(relevant.iter().next().unwrap()),
+                response.results.first().map(|h| body(&h.path)).unwrap_or_default()
+            );
+        }
+        if let Some(rank) = response.results.iter().position(|h| relevant.contains(&h.path)) {
+            scores.mrr10 += 1.0 / (rank as f64 + 1.0);
+            for (k, cutoff) in [1, 5, 10].into_iter().enumerate() {
+                if rank < cutoff {
+                    scores.recall[k] += 1.0;
+                }
+            }
+        }
+    }
+    let n = set.queries.len() as f64;
+    scores.mrr10 /= n;
+    scores.recall.iter_mut().for_each(|r| *r /= n);
+    scores
+}
+
+fn percentile(sorted: &[u128], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+    let corpus = PathBuf::from(arg("--corpus").unwrap_or_else(|| "../shared/corpus".into()));
+    let sample: usize = arg("--ncp-sample").and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let seed: u64 = arg("--seed").and_then(|s| s.parse().ok()).unwrap_or(7);
+    // --layers TEXT runs only the configurations whose label contains TEXT;
+    // --show-misses prints queries whose relevant document is not in the top 10.
+    let only: Option<String> = arg("--layers");
+    let show_misses = args.iter().any(|a| a == "--show-misses");
+    let work = tempfile_dir();
+
+    let sets = [ncp(&corpus, sample, seed), citizen(&corpus)];
+    let configs: [(&str, Layers); 4] = [
+        ("bigram BM25 baseline", Layers::BIGRAMS_ONLY),
+        ("jieba words", Layers::WORDS_ONLY),
+        ("+ bigrams", Layers::WORDS_BIGRAMS),
+        ("+ normalise, synonyms (shipped)", Layers::ALL),
+    ];
+    println!("| layers | set | queries | MRR@10 | R@1 | R@5 | R@10 | p50 ms | p99 ms |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (label, layers) in configs {
+        if only.as_deref().is_some_and(|o| !label.contains(o)) {
+            continue;
+        }
+        for set in &sets {
+            let mut s = evaluate(set, &work, layers, label, show_misses);
+            s.latencies_us.sort_unstable();
+            println!(
+                "| {label} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {:.2} |{}",
+                set.name,
+                set.queries.len(),
+                s.mrr10,
+                s.recall[0],
+                s.recall[1],
+                s.recall[2],
+                percentile(&s.latencies_us, 0.5),
+                percentile(&s.latencies_us, 0.99),
+                if s.rejected > 0 { format!(" ({} queries rejected)", s.rejected) } else { String::new() }
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}
+
+fn tempfile_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("zhiku-eval-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}

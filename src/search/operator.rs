@@ -1,0 +1,376 @@
+//! The operator index: tantivy over every document, internal guidance
+//! (内部口径) included, for `zhiku search` and the `serve` API. It lives in
+//! `index/operator/`, never under `public/`.
+//!
+//! Text is segmented by [`Analyzer`] and stored as space-separated tokens,
+//! so tantivy only splits on spaces and every language decision stays in
+//! one place. Queries are built as boolean queries of term queries with
+//! field boosts: tantivy's QueryParser would turn multi-token Chinese words
+//! into phrase queries that miss.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    FAST, Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+
+use super::analyzer::{AnalysedQuery, Analyzer};
+use super::snippet;
+use super::text::find_doc_numbers;
+use super::{SearchDoc, SearchError};
+
+/// Field weights: 标准问题/标题 > 相似问法 > 关键词 > body.
+const WORD_FIELDS: &[(&str, f32)] =
+    &[("title", 4.0), ("variants", 3.0), ("keywords", 2.0), ("body", 1.0), ("internal", 1.0)];
+const BIGRAM_FIELDS: &[(&str, f32)] =
+    &[("title_bg", 2.0), ("variants_bg", 1.5), ("body_bg", 0.5), ("internal_bg", 0.5)];
+const DOC_NUMBER_BOOST: f32 = 50.0;
+
+/// The facets counted for every query, in display order.
+pub const FACETS: &[&str] = &["kind", "status", "topic", "issuer", "year", "category", "department", "region"];
+
+fn schema() -> Schema {
+    let mut builder = Schema::builder();
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer("whitespace").set_index_option(IndexRecordOption::WithFreqs),
+    );
+    for (name, _) in WORD_FIELDS.iter().chain(BIGRAM_FIELDS) {
+        builder.add_text_field(name, words.clone());
+    }
+    for name in ["path", "doc_number"] {
+        builder.add_text_field(name, STRING | STORED);
+    }
+    for name in ["kind", "url", "title_text", "status", "date", "body_text", "internal_text"] {
+        builder.add_text_field(name, STORED);
+    }
+    builder.add_facet_field("facets", FacetOptions::default());
+    builder.add_u64_field("order", FAST | STORED);
+    builder.build()
+}
+
+struct Fields {
+    path: Field,
+    kind: Field,
+    url: Field,
+    title_text: Field,
+    doc_number: Field,
+    status: Field,
+    date: Field,
+    body_text: Field,
+    internal_text: Field,
+    facets: Field,
+}
+
+impl Fields {
+    fn of(schema: &Schema) -> Fields {
+        let f = |name: &str| schema.get_field(name).expect("field defined in schema()");
+        Fields {
+            path: f("path"),
+            kind: f("kind"),
+            url: f("url"),
+            title_text: f("title_text"),
+            doc_number: f("doc_number"),
+            status: f("status"),
+            date: f("date"),
+            body_text: f("body_text"),
+            internal_text: f("internal_text"),
+            facets: f("facets"),
+        }
+    }
+}
+
+fn join(tokens: Vec<String>) -> String {
+    tokens.join(" ")
+}
+
+/// Builds a fresh index of `docs` in `dir` (which must be empty or absent).
+pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let schema = schema();
+    let index = Index::create_in_dir(dir, schema.clone())?;
+    let fields = Fields::of(&schema);
+    let field = |name: &str| schema.get_field(name).expect("field defined in schema()");
+    // Segmenting is the expensive part; do it on every core first.
+    let documents: Vec<TantivyDocument> = docs
+        .par_iter()
+        .enumerate()
+        .map(|(order, d)| {
+            let mut doc = TantivyDocument::default();
+            let variants = d.variants.join("\n");
+            let keywords = d.keywords.join("\n");
+            let internal = d.internal.clone().unwrap_or_default();
+            for (name, text) in [
+                ("title", d.title.as_str()),
+                ("variants", variants.as_str()),
+                ("keywords", keywords.as_str()),
+                ("body", d.body.as_str()),
+                ("internal", internal.as_str()),
+            ] {
+                doc.add_text(field(name), join(analyzer.index_words(text)));
+            }
+            for (name, text) in [
+                ("title_bg", d.title.as_str()),
+                ("variants_bg", variants.as_str()),
+                ("body_bg", d.body.as_str()),
+                ("internal_bg", internal.as_str()),
+            ] {
+                doc.add_text(field(name), join(analyzer.index_bigrams(text)));
+            }
+
+            doc.add_text(fields.path, &d.path);
+            doc.add_text(fields.kind, &d.kind);
+            doc.add_text(fields.url, &d.url);
+            doc.add_text(fields.title_text, &d.title);
+            if let Some(n) = &d.doc_number {
+                doc.add_text(fields.doc_number, n);
+            }
+            doc.add_text(fields.status, d.status.as_deref().unwrap_or(""));
+            doc.add_text(fields.date, d.date.as_deref().unwrap_or(""));
+            doc.add_text(fields.body_text, &d.body);
+            doc.add_text(fields.internal_text, &internal);
+            for facet in &d.facets {
+                doc.add_facet(fields.facets, Facet::from_path(facet.iter()));
+            }
+            doc.add_u64(field("order"), order as u64);
+            doc
+        })
+        .collect();
+    let mut writer = index.writer_with_num_threads(2, 200_000_000)?;
+    for doc in documents {
+        writer.add_document(doc)?;
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    Ok(())
+}
+
+/// What to search for; every filter is optional.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct SearchRequest {
+    pub q: String,
+    pub kind: Option<String>,
+    pub region: Option<String>,
+    /// 有效性 label; `None` means 现行有效 for policies, `"all"` means any.
+    pub status: Option<String>,
+    pub category: Option<String>,
+    pub department: Option<String>,
+    pub topic: Option<String>,
+    pub issuer: Option<String>,
+    pub year: Option<String>,
+    pub limit: Option<usize>,
+}
+
+pub const MAX_QUERY_CHARS: usize = 200;
+pub const MAX_LIMIT: usize = 100;
+pub const DEFAULT_LIMIT: usize = 10;
+
+/// One result. The field set is the documented `--json` and API schema.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hit {
+    pub kind: String,
+    pub title: String,
+    pub url: String,
+    pub path: String,
+    pub doc_number: Option<String>,
+    pub status: Option<String>,
+    pub date: Option<String>,
+    pub score: f32,
+    /// HTML: escaped text with matches in `<mark>`, measured in characters.
+    pub snippet: String,
+    /// 内部口径, for operators only.
+    pub internal: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResponse {
+    pub query: String,
+    /// Matching documents in all (before `limit`).
+    pub total: usize,
+    /// In rank order.
+    pub results: Vec<Hit>,
+    /// facet → value → count, over all matching documents.
+    pub facets: BTreeMap<String, BTreeMap<String, u64>>,
+}
+
+pub struct OperatorIndex {
+    reader: IndexReader,
+    schema: Schema,
+    fields: Fields,
+}
+
+impl OperatorIndex {
+    pub fn open(dir: &Path) -> tantivy::Result<OperatorIndex> {
+        let index = Index::open_in_dir(dir)?;
+        let schema = index.schema();
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(OperatorIndex { fields: Fields::of(&schema), reader, schema })
+    }
+
+    /// Cleans and bounds the query text, or says why it cannot be searched.
+    pub fn validate(request: &SearchRequest) -> Result<(String, usize), SearchError> {
+        let cleaned: String = request.q.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+        let length = cleaned.chars().count();
+        if length > MAX_QUERY_CHARS {
+            return Err(SearchError::BadRequest(format!(
+                "查询过长：{length} 个字符，最多 {MAX_QUERY_CHARS} 个。请只输入关键词或问题本身。"
+            )));
+        }
+        if !cleaned.chars().any(char::is_alphanumeric) {
+            return Err(SearchError::BadRequest("请输入要查询的词语或问题（查询中没有文字）。".into()));
+        }
+        let limit = request.limit.unwrap_or(DEFAULT_LIMIT);
+        if limit == 0 || limit > MAX_LIMIT {
+            return Err(SearchError::BadRequest(format!("limit 应在 1 到 {MAX_LIMIT} 之间。")));
+        }
+        Ok((cleaned, limit))
+    }
+
+    pub fn search(&self, analyzer: &Analyzer, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
+        let (q, limit) = Self::validate(request)?;
+        let analysed = analyzer.query(&q);
+        let text_query = self.text_query(&q, &analysed);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
+        clauses.extend(self.filters(request).into_iter().map(|f| (Occur::Must, f)));
+        let query = BooleanQuery::new(clauses);
+
+        let searcher = self.reader.searcher();
+        let mut facet_collector = FacetCollector::for_field("facets");
+        for facet in FACETS {
+            facet_collector.add_facet(Facet::from_path([*facet]));
+        }
+        let (top, total, facet_counts) = searcher
+            .search(&query, &(TopDocs::with_limit(limit).order_by_score(), Count, facet_collector))
+            .map_err(SearchError::Index)?;
+
+        let snippet_terms: Vec<String> =
+            analysed.words.iter().map(|(w, _)| w.clone()).chain(analysed.bigrams.clone()).collect();
+        let mut results = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address).map_err(SearchError::Index)?;
+            let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
+            let optional = |field: Field| Some(text(field)).filter(|s| !s.is_empty());
+            let body = text(self.fields.body_text);
+            let internal = optional(self.fields.internal_text);
+            let mut snippet = snippet::highlight(&body, &snippet_terms, snippet::SNIPPET_CHARS);
+            if !snippet.contains("<mark>")
+                && let Some(internal) = &internal
+            {
+                let internal_snippet = snippet::highlight(internal, &snippet_terms, snippet::SNIPPET_CHARS);
+                if internal_snippet.contains("<mark>") {
+                    snippet = internal_snippet;
+                }
+            }
+            results.push(Hit {
+                kind: text(self.fields.kind),
+                title: text(self.fields.title_text),
+                url: text(self.fields.url),
+                path: text(self.fields.path),
+                doc_number: optional(self.fields.doc_number),
+                status: optional(self.fields.status),
+                date: optional(self.fields.date),
+                score,
+                snippet,
+                internal,
+            });
+        }
+        let mut facets = BTreeMap::new();
+        for facet in FACETS {
+            let counts: BTreeMap<String, u64> = facet_counts
+                .get(Facet::from_path([*facet]))
+                .map(|(f, count)| (f.to_path().get(1..).map(|p| p.join("/")).unwrap_or_default(), count))
+                .collect();
+            if !counts.is_empty() {
+                facets.insert(facet.to_string(), counts);
+            }
+        }
+        Ok(SearchResponse { query: q, total, results, facets })
+    }
+
+    fn field(&self, name: &str) -> Field {
+        self.schema.get_field(name).expect("field defined in schema()")
+    }
+
+    /// Should-clauses over every word and bigram field, plus exact 文号.
+    fn text_query(&self, q: &str, analysed: &AnalysedQuery) -> Box<dyn Query> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut term = |field: Field, text: &str, boost: f32| {
+            let query = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+            clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(query), boost))));
+        };
+        for (word, weight) in &analysed.words {
+            for (name, boost) in WORD_FIELDS {
+                term(self.field(name), word, boost * weight);
+            }
+        }
+        for gram in &analysed.bigrams {
+            for (name, boost) in BIGRAM_FIELDS {
+                term(self.field(name), gram, *boost);
+            }
+        }
+        for number in find_doc_numbers(q) {
+            term(self.fields.doc_number, &number, DOC_NUMBER_BOOST);
+        }
+        Box::new(BooleanQuery::new(clauses))
+    }
+
+    fn facet_term(&self, path: &[&str]) -> Box<dyn Query> {
+        let term = Term::from_facet(self.fields.facets, &Facet::from_path(path.iter().copied()));
+        Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+    }
+
+    fn any_of(&self, paths: &[Vec<&str>]) -> Box<dyn Query> {
+        Box::new(BooleanQuery::new(paths.iter().map(|p| (Occur::Should, self.facet_term(p))).collect()))
+    }
+
+    fn filters(&self, r: &SearchRequest) -> Vec<Box<dyn Query>> {
+        let mut filters = Vec::new();
+        let split = |value: &str, sep: char| value.split(sep).map(str::to_string).collect::<Vec<String>>();
+        let simple: [(&str, &Option<String>, Option<char>); 6] = [
+            ("kind", &r.kind, None),
+            ("category", &r.category, Some('/')),
+            ("department", &r.department, None),
+            ("topic", &r.topic, Some('\\')),
+            ("issuer", &r.issuer, None),
+            ("year", &r.year, None),
+        ];
+        for (facet, value, sep) in simple {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                let parts = match sep {
+                    Some(sep) => split(value, sep),
+                    None => vec![value.to_string()],
+                };
+                let path: Vec<&str> = std::iter::once(facet).chain(parts.iter().map(String::as_str)).collect();
+                filters.push(self.facet_term(&path));
+            }
+        }
+        if let Some(code) = r.region.as_deref().filter(|v| !v.is_empty()) {
+            // A 盟-level code (xxxx00) covers its 旗县市; documents without a
+            // region apply everywhere.
+            let league = format!("{}00", &code[..code.len().min(4)]);
+            filters.push(self.any_of(&[vec!["region", code], vec!["region", &league], vec![super::NO_REGION]]));
+        }
+        match r.status.as_deref() {
+            Some("all") => {}
+            Some(status) if !status.is_empty() => filters.push(self.facet_term(&["status", status])),
+            _ => {
+                // 现行有效 by default for policies; other kinds have no status.
+                let not_policy: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+                    (Occur::Must, Box::new(AllQuery)),
+                    (Occur::MustNot, self.facet_term(&["kind", "policy"])),
+                ]));
+                filters.push(Box::new(BooleanQuery::new(vec![
+                    (Occur::Should, not_policy),
+                    (Occur::Should, self.facet_term(&["status", "现行有效"])),
+                ])));
+            }
+        }
+        filters
+    }
+}

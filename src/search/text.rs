@@ -1,0 +1,148 @@
+//! Character-level text rules shared by every index: normalisation,
+//! character bigrams, and finding 文号 in free text.
+//!
+//! Normalisation maps one character to one character, so positions in the
+//! normalised text are positions in the original, which is what snippets
+//! rely on.
+
+use crate::content::doc_number;
+
+/// Full-width to half-width, traditional to simplified, case folded.
+pub fn normalise(text: &str) -> String {
+    fast2s::convert(text).chars().map(normalise_char).collect()
+}
+
+fn normalise_char(c: char) -> char {
+    let c = match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    };
+    let mut lower = c.to_lowercase();
+    match (lower.next(), lower.next()) {
+        (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+/// CJK ideographs (the characters bigrams are made of).
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Letters and digits that form words of their own (ASCII words, numbers).
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() && !is_cjk(c)
+}
+
+/// Overlapping character bigrams of every CJK run (a lone character stands
+/// for itself), plus every Latin or digit run as one token. Expects
+/// normalised text.
+pub fn bigrams(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if is_cjk(c) {
+            let start = i;
+            while i < chars.len() && is_cjk(chars[i]) {
+                i += 1;
+            }
+            let run = &chars[start..i];
+            if run.len() == 1 {
+                out.push(run[0].to_string());
+            } else {
+                out.extend(run.windows(2).map(|w| w.iter().collect::<String>()));
+            }
+        } else if is_word_char(c) {
+            let start = i;
+            while i < chars.len() && is_word_char(chars[i]) {
+                i += 1;
+            }
+            out.push(chars[start..i].iter().collect());
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Whether a segment carries meaning (not only punctuation or spaces).
+pub fn is_meaningful(token: &str) -> bool {
+    token.chars().any(|c| c.is_alphanumeric())
+}
+
+/// Every 文号 that may be written in `text`, in canonical form, whatever
+/// brackets or spacing were used (国发2019年5号, 国发[2019]5号 …).
+///
+/// Free text does not say where an agency code starts (关于国发… could be
+/// the agency 关于国发), so each suffix that parses is a candidate; the
+/// caller keeps those that exist.
+pub fn find_doc_numbers(text: &str) -> Vec<String> {
+    // Spaces go, except that one between two numbers separates the year
+    // from the serial (国发 2019 5号).
+    let raw: Vec<char> = text.chars().collect();
+    let mut chars: Vec<char> = Vec::with_capacity(raw.len());
+    for (i, &c) in raw.iter().enumerate() {
+        if !c.is_whitespace() {
+            chars.push(c);
+        } else if chars.last().is_some_and(char::is_ascii_digit)
+            && raw[i + 1..].iter().find(|c| !c.is_whitespace()).is_some_and(char::is_ascii_digit)
+            && chars.last() != Some(&'年')
+        {
+            chars.push('年');
+        }
+    }
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '号' {
+            i += 1;
+            continue;
+        }
+        // Agencies are at least two characters; look back at most 24.
+        for start in i.saturating_sub(24)..i {
+            let candidate: String = chars[start..=i].iter().collect();
+            if let Ok(parsed) = doc_number::parse(&candidate)
+                && parsed.number.agency.chars().count() >= 2
+            {
+                let number = parsed.number.to_string();
+                if !found.contains(&number) {
+                    found.push(number);
+                }
+            }
+        }
+        i += 1;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_width_case_and_script() {
+        assert_eq!(normalise("個人所得稅"), "个人所得税");
+        assert_eq!(normalise("ＡＢＣ１２３　Ｘ"), "abc123 x");
+        assert_eq!(normalise("国发〔2019〕5号").chars().count(), "国发〔2019〕5号".chars().count());
+    }
+
+    #[test]
+    fn bigrams_cover_cjk_runs_and_words() {
+        assert_eq!(bigrams("社保卡 app12345，医"), vec!["社保", "保卡", "app12345", "医"]);
+    }
+
+    #[test]
+    fn doc_numbers_are_found_in_any_form() {
+        for q in
+            ["国发2019年5号", "国发[2019]5号文件", "关于国发（2019）5号的解读", "国发〔2019〕5号", "国发 〔2019〕 5 号"]
+        {
+            assert!(find_doc_numbers(q).contains(&"国发〔2019〕5号".to_string()), "{q}");
+        }
+        assert_eq!(find_doc_numbers("国令第707号"), vec!["国令第707号".to_string()]);
+        assert!(find_doc_numbers("国办发〔2019〕5号").contains(&"国办发〔2019〕5号".to_string()));
+        assert!(find_doc_numbers("社保卡丢了怎么办").is_empty());
+    }
+}

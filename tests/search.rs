@@ -1,0 +1,156 @@
+//! The operator search over the demo site: a floor of demo queries that must
+//! not regress, 文号 in every common form, internal guidance found by
+//! operators (and only by them), and bad input answered with a message.
+
+mod common;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use common::build_into;
+use zhiku::search::{Analyzer, Layers, OperatorIndex, SearchError, SearchRequest, SearchResponse, index_dir};
+
+struct Demo {
+    _dir: tempfile::TempDir,
+    analyzer: Analyzer,
+    index: OperatorIndex,
+}
+
+/// The demo site, built once for all tests of this file.
+fn demo() -> &'static Demo {
+    static DEMO: OnceLock<Demo> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let report = build_into(root, &out, "2026-11-26");
+        assert!(report.written, "{}", report.diagnostics.to_plain());
+        let analyzer = Analyzer::load(&index_dir(root), Layers::ALL).unwrap();
+        let index = OperatorIndex::open(&dir.path().join("operator")).unwrap();
+        Demo { _dir: dir, analyzer, index }
+    })
+}
+
+fn search(q: &str) -> SearchResponse {
+    let d = demo();
+    d.index.search(&d.analyzer, &SearchRequest { q: q.into(), ..SearchRequest::default() }).unwrap()
+}
+
+fn rank_of(q: &str, path: &str) -> Option<usize> {
+    search(q).results.iter().position(|h| h.path == path)
+}
+
+/// Everyday questions and the document that answers them: each must come
+/// within `top`. This is a floor: raise it, never lower it.
+const DEMO_QUERIES: &[(&str, &str, usize)] = &[
+    ("社保卡丢了怎么办", "qa/shebao/card-loss.md", 1),
+    ("社会保障卡丢失", "qa/shebao/card-loss.md", 1),
+    ("异地就医备案", "qa/yibao/offsite-filing.md", 1),
+    ("低保怎么申请", "qa/jiuzhu/dibao-apply.md", 1),
+    ("最低生活保障申请", "qa/jiuzhu/dibao-apply.md", 1),
+    ("12345热线管哪些事", "qa/zhengwu/hotline-scope.md", 1),
+    ("残疾人补贴", "qa/fuli/disability-subsidies.md", 1),
+    ("个税专项附加扣除", "qa/shuiwu/special-deductions.md", 2),
+    ("個人所得稅專項附加扣除", "qa/shuiwu/special-deductions.md", 2),
+    ("失业保险金怎么领", "qa/jiuye/unemployment-benefit.md", 2),
+    ("创业担保贷款", "qa/jiuye/startup-loan.md", 1),
+    ("营业执照 个体户", "qa/shichang/individual-business.md", 1),
+    ("简易注销", "qa/shichang/simple-deregistration.md", 1),
+    ("高龄津贴", "qa/fuli/elderly-allowance.md", 2),
+    ("无废城市", "policies/statecouncil/5359620.md", 1),
+    ("专利代理条例", "policies/statecouncil/5341736.md", 1),
+];
+
+#[test]
+fn demo_queries_find_their_answers() {
+    let mut failures = Vec::new();
+    for (query, path, top) in DEMO_QUERIES {
+        match rank_of(query, path) {
+            Some(rank) if rank < *top => {}
+            other => failures.push(format!("{query}: {path} at {other:?}, wanted within {top}")),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn doc_numbers_in_any_form_come_first() {
+    for q in ["国发〔2019〕5号", "国发[2019]5号", "国发（2019）5号", "国发(2019)5号", "国发2019年5号", "国发 2019 5号"]
+    {
+        assert_eq!(rank_of(q, "policies/statecouncil/5365945.md"), Some(0), "{q}");
+    }
+    assert_eq!(rank_of("国令第707号", "policies/statecouncil/5351177.md"), Some(0));
+}
+
+#[test]
+fn internal_guidance_is_searchable_by_operators() {
+    // A phrase that appears only in the 内部口径 of the card-loss entry.
+    let response = search("代为办理挂失");
+    let hit = response.results.iter().find(|h| h.path == "qa/shebao/card-loss.md").expect("found via internal text");
+    assert!(hit.internal.as_deref().unwrap_or("").contains("不能代为办理挂失"));
+}
+
+#[test]
+fn filters_and_facets() {
+    let d = demo();
+    let request =
+        |kind: &str| SearchRequest { q: "社保卡".into(), kind: Some(kind.into()), ..SearchRequest::default() };
+    let qa = d.index.search(&d.analyzer, &request("qa")).unwrap();
+    assert!(!qa.results.is_empty() && qa.results.iter().all(|h| h.kind == "qa"));
+    let all = search("社保卡");
+    assert_eq!(all.facets["kind"]["qa"] as usize, qa.total);
+    // Repealed policies only on request.
+    let repealed = "中华人民共和国公司登记管理条例";
+    assert!(!search(repealed).results.iter().any(|h| h.path == "policies/laws/22036146af3b.md"));
+    let any = d
+        .index
+        .search(
+            &d.analyzer,
+            &SearchRequest { q: repealed.into(), status: Some("all".into()), ..SearchRequest::default() },
+        )
+        .unwrap();
+    let hit = any.results.iter().find(|h| h.path == "policies/laws/22036146af3b.md").expect("found with status=all");
+    assert_eq!(hit.status.as_deref(), Some("已废止"));
+    // A 旗县市 sees the entries of the whole 盟 and its own, not another's.
+    let region = |code: &str| SearchRequest {
+        q: "高龄津贴 资格认证".into(),
+        region: Some(code.into()),
+        ..SearchRequest::default()
+    };
+    let tuquan = d.index.search(&d.analyzer, &region("152224")).unwrap();
+    assert!(tuquan.results.iter().any(|h| h.path == "qa/fuli/tqx-allowance-certification.md"));
+    let arxan = d.index.search(&d.analyzer, &region("152202")).unwrap();
+    assert!(!arxan.results.iter().any(|h| h.path == "qa/fuli/tqx-allowance-certification.md"));
+}
+
+#[test]
+fn snippets_are_highlighted_and_escaped() {
+    let hit = &search("社保卡丢了怎么办").results[0];
+    assert!(hit.snippet.contains("<mark>"), "{}", hit.snippet);
+    assert!(!hit.snippet.replace("<mark>", "").replace("</mark>", "").contains('<'));
+}
+
+#[test]
+fn bad_input_gets_a_message_not_a_panic() {
+    let d = demo();
+    let long = "社保".repeat(5000);
+    for q in ["", "   ", "？？！！。", "\u{0}\u{7}\u{1b}", long.as_str()] {
+        match d.index.search(&d.analyzer, &SearchRequest { q: q.into(), ..SearchRequest::default() }) {
+            Err(SearchError::BadRequest(message)) => assert!(!message.is_empty()),
+            other => panic!("{q:?}: expected a bad-request message, got {other:?}"),
+        }
+    }
+    let limit = SearchRequest { q: "社保".into(), limit: Some(0), ..SearchRequest::default() };
+    assert!(matches!(d.index.search(&d.analyzer, &limit), Err(SearchError::BadRequest(_))));
+    // Control characters inside an otherwise good query are dropped.
+    assert!(!search("社保卡\u{0}丢了").results.is_empty());
+}
+
+#[test]
+fn json_schema_is_stable() {
+    let value = serde_json::to_value(search("社保卡")).unwrap();
+    let keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["facets", "query", "results", "total"]);
+    let hit: Vec<&str> = value["results"][0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(hit, ["date", "doc_number", "internal", "kind", "path", "score", "snippet", "status", "title", "url"]);
+}
