@@ -108,6 +108,9 @@ enum Command {
         /// Print JSON (schema in docs/search-json.md) instead of text
         #[arg(long)]
         json: bool,
+        /// Count facets (kind, status, topic …) over all matches
+        #[arg(long)]
+        facets: bool,
     },
     /// Create a new policy or Q&A file with every required key (新建文档)
     New {
@@ -183,7 +186,20 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
-        Command::Search { query, kind, region, status, category, department, topic, issuer, year, limit, json } => {
+        Command::Search {
+            query,
+            kind,
+            region,
+            status,
+            category,
+            department,
+            topic,
+            issuer,
+            year,
+            limit,
+            json,
+            facets,
+        } => {
             let request = SearchRequest {
                 q: query,
                 kind,
@@ -195,6 +211,7 @@ fn main() -> ExitCode {
                 issuer,
                 year,
                 limit: Some(limit),
+                facets,
             };
             match search::search_site(&cli.root, &request) {
                 Ok(response) if json => match serde_json::to_string_pretty(&response) {

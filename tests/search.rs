@@ -97,8 +97,13 @@ fn filters_and_facets() {
         |kind: &str| SearchRequest { q: "社保卡".into(), kind: Some(kind.into()), ..SearchRequest::default() };
     let qa = d.index.search(&d.analyzer, &request("qa")).unwrap();
     assert!(!qa.results.is_empty() && qa.results.iter().all(|h| h.kind == "qa"));
-    let all = search("社保卡");
+    let all = d
+        .index
+        .search(&d.analyzer, &SearchRequest { q: "社保卡".into(), facets: true, ..SearchRequest::default() })
+        .unwrap();
     assert_eq!(all.facets["kind"]["qa"] as usize, qa.total);
+    assert!(all.facets["category"].contains_key("社会保障"), "{:?}", all.facets);
+    assert!(search("社保卡").facets.is_empty(), "facets only on request");
     // Repealed policies only on request.
     let repealed = "中华人民共和国公司登记管理条例";
     assert!(!search(repealed).results.iter().any(|h| h.path == "policies/laws/22036146af3b.md"));

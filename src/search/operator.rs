@@ -164,6 +164,9 @@ pub struct SearchRequest {
     pub issuer: Option<String>,
     pub year: Option<String>,
     pub limit: Option<usize>,
+    /// Count facets over all matches (costs a pass over every match).
+    #[serde(default)]
+    pub facets: bool,
 }
 
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -194,7 +197,8 @@ pub struct SearchResponse {
     pub total: usize,
     /// In rank order.
     pub results: Vec<Hit>,
-    /// facet → value → count, over all matching documents.
+    /// facet → value → count, over all matching documents; empty unless
+    /// the request asked for facets.
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
@@ -241,13 +245,19 @@ impl OperatorIndex {
         let query = BooleanQuery::new(clauses);
 
         let searcher = self.reader.searcher();
-        let mut facet_collector = FacetCollector::for_field("facets");
-        for facet in FACETS {
-            facet_collector.add_facet(Facet::from_path([*facet]));
-        }
-        let (top, total, facet_counts) = searcher
-            .search(&query, &(TopDocs::with_limit(limit).order_by_score(), Count, facet_collector))
-            .map_err(SearchError::Index)?;
+        let top_docs = TopDocs::with_limit(limit).order_by_score();
+        let (top, total, facet_counts) = if request.facets {
+            let mut facet_collector = FacetCollector::for_field("facets");
+            for facet in FACETS {
+                facet_collector.add_facet(Facet::from_path([*facet]));
+            }
+            let (top, total, counts) =
+                searcher.search(&query, &(top_docs, Count, facet_collector)).map_err(SearchError::Index)?;
+            (top, total, Some(counts))
+        } else {
+            let (top, total) = searcher.search(&query, &(top_docs, Count)).map_err(SearchError::Index)?;
+            (top, total, None)
+        };
 
         let snippet_terms: Vec<String> =
             analysed.words.iter().map(|(w, _)| w.clone()).chain(analysed.bigrams.clone()).collect();
@@ -281,7 +291,8 @@ impl OperatorIndex {
             });
         }
         let mut facets = BTreeMap::new();
-        for facet in FACETS {
+        for facet in FACETS.iter().filter(|_| facet_counts.is_some()) {
+            let Some(facet_counts) = &facet_counts else { break };
             let counts: BTreeMap<String, u64> = facet_counts
                 .get(Facet::from_path([*facet]))
                 .map(|(f, count)| (f.to_path().get(1..).map(|p| p.join("/")).unwrap_or_default(), count))

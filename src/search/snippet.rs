@@ -1,6 +1,8 @@
 //! Highlighted snippets, sized in characters (a byte limit would cut
 //! Chinese text to a third of the intended length, or mid-character).
 
+use aho_corasick::{AhoCorasickBuilder, MatchKind};
+
 use super::text::normalise;
 use crate::html::escape_attr;
 
@@ -11,23 +13,13 @@ pub const SNIPPET_CHARS: usize = 120;
 /// on normalised text, which has the same character positions.
 pub fn highlight(text: &str, terms: &[String], max_chars: usize) -> String {
     let chars: Vec<char> = text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
-    let folded: Vec<char> = normalise(&chars.iter().collect::<String>()).chars().collect();
-    // Longest terms first, so 个人所得税 wins over 所得.
-    let mut terms: Vec<Vec<char>> =
-        terms.iter().map(|t| t.chars().collect::<Vec<char>>()).filter(|t: &Vec<char>| !t.is_empty()).collect();
-    terms.sort_by_key(|t| std::cmp::Reverse(t.len()));
-    let mut marked = vec![false; folded.len()];
-    let mut starts = Vec::new();
-    let mut i = 0;
-    while i < folded.len() {
-        match terms.iter().find(|t| folded[i..].starts_with(t)) {
-            Some(t) => {
-                starts.push(i);
-                marked[i..i + t.len()].iter_mut().for_each(|m| *m = true);
-                i += t.len();
-            }
-            None => i += 1,
-        }
+    let raw: String = chars.iter().collect();
+    let patterns: Vec<&String> = terms.iter().filter(|t| !t.is_empty()).collect();
+    // Most documents are already simplified, so match the raw text first;
+    // only when that finds nothing pay for normalising the whole text.
+    let (mut starts, mut marked) = find_matches(&raw, &patterns, chars.len());
+    if starts.is_empty() {
+        (starts, marked) = find_matches(&normalise(&raw), &patterns, chars.len());
     }
     let (from, to) = best_window(&starts, chars.len(), max_chars);
     let mut out = String::new();
@@ -49,6 +41,34 @@ pub fn highlight(text: &str, terms: &[String], max_chars: usize) -> String {
         out.push('…');
     }
     out
+}
+
+/// Character offsets where matches start, and which characters are inside
+/// a match. `text` has one character per character of the original.
+fn find_matches(text: &str, patterns: &[&String], len: usize) -> (Vec<usize>, Vec<bool>) {
+    let mut starts = Vec::new();
+    let mut marked = vec![false; len];
+    // Leftmost-longest, so 个人所得税 wins over 所得.
+    let Ok(matcher) =
+        AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).ascii_case_insensitive(true).build(patterns)
+    else {
+        return (starts, marked);
+    };
+    let mut matches = matcher.find_iter(text).peekable();
+    if matches.peek().is_none() {
+        return (starts, marked);
+    }
+    let mut char_at = vec![0usize; text.len() + 1];
+    for (n, (byte, c)) in text.char_indices().enumerate() {
+        char_at[byte..byte + c.len_utf8()].iter_mut().for_each(|x| *x = n);
+    }
+    char_at[text.len()] = len;
+    for m in matches {
+        let (from, to) = (char_at[m.start()], char_at[m.end()].min(len));
+        starts.push(from);
+        marked[from..to].iter_mut().for_each(|x| *x = true);
+    }
+    (starts, marked)
 }
 
 /// The window with the most match starts; it begins a little before the
