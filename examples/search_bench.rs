@@ -37,19 +37,25 @@ fn main() {
     let bytes: usize =
         docs.iter().map(|d| d.title.len() + d.body.len() + d.internal.as_ref().map_or(0, String::len)).sum();
 
-    let dir = std::env::temp_dir().join(format!("zhiku-search-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let start = Instant::now();
-    search::operator::build(&dir, &docs, &analyzer).expect("index builds");
-    let seconds = start.elapsed().as_secs_f64();
-    println!(
-        "index build: {} documents, {:.1} MB of text in {:.2} s = {:.0} docs/s, {:.2} MB/s",
-        docs.len(),
-        bytes as f64 / 1e6,
-        seconds,
-        docs.len() as f64 / seconds,
-        bytes as f64 / 1e6 / seconds
-    );
+    // --index DIR keeps the index there and reuses it on the next run, to
+    // iterate on query-time changes without rebuilding.
+    let kept = arg("--index").map(PathBuf::from);
+    let dir =
+        kept.clone().unwrap_or_else(|| std::env::temp_dir().join(format!("zhiku-search-bench-{}", std::process::id())));
+    if kept.is_none() || !dir.join("meta.json").exists() {
+        let _ = std::fs::remove_dir_all(&dir);
+        let start = Instant::now();
+        search::operator::build(&dir, &docs, &analyzer).expect("index builds");
+        let seconds = start.elapsed().as_secs_f64();
+        println!(
+            "index build: {} documents, {:.1} MB of text in {:.2} s = {:.0} docs/s, {:.2} MB/s",
+            docs.len(),
+            bytes as f64 / 1e6,
+            seconds,
+            docs.len() as f64 / seconds,
+            bytes as f64 / 1e6 / seconds
+        );
+    }
 
     let index = OperatorIndex::open(&dir).expect("index opens");
     let file = std::fs::File::open(&queries_path).expect("query file");
@@ -82,5 +88,7 @@ fn main() {
             latencies.last().copied().unwrap_or(0.0)
         );
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    if kept.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

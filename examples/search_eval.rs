@@ -51,7 +51,11 @@ fn eval_doc(path: String, body: String) -> SearchDoc {
         path,
         kind: "qa".into(),
         body,
-        facets: vec![vec!["kind".into(), "qa".into()], vec![zhiku::search::NO_REGION.into()]],
+        facets: vec![
+            vec!["kind".into(), "qa".into()],
+            vec![zhiku::search::NO_REGION.into()],
+            vec![zhiku::search::CURRENT.into()],
+        ],
         ..SearchDoc::default()
     }
 }
@@ -172,11 +176,12 @@ fn main() {
     let work = tempfile_dir();
 
     let sets = [ncp(&corpus, sample, seed), citizen(&corpus)];
-    let configs: [(&str, Layers); 4] = [
+    let configs: [(&str, Layers); 5] = [
         ("bigram BM25 baseline", Layers::BIGRAMS_ONLY),
         ("jieba words", Layers::WORDS_ONLY),
         ("+ bigrams", Layers::WORDS_BIGRAMS),
-        ("+ normalise, synonyms (shipped)", Layers::ALL),
+        ("+ normalise, synonyms", Layers { pinyin: false, ..Layers::ALL }),
+        ("+ pinyin (shipped)", Layers::ALL),
     ];
     println!("| layers | set | queries | MRR@10 | R@1 | R@5 | R@10 | p50 ms | p99 ms |");
     println!("|---|---|---|---|---|---|---|---|---|");

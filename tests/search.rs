@@ -159,3 +159,12 @@ fn json_schema_is_stable() {
     let hit: Vec<&str> = value["results"][0].as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(hit, ["date", "doc_number", "internal", "kind", "path", "score", "snippet", "status", "title", "url"]);
 }
+
+#[test]
+fn typed_pinyin_finds_chinese_titles() {
+    for q in ["wufeichengshi", "wfcs"] {
+        assert_eq!(rank_of(q, "policies/statecouncil/5359620.md"), Some(0), "{q}");
+    }
+    assert!(rank_of("shebaoka", "qa/shebao/e-card.md").is_some_and(|r| r < 3));
+    assert!(rank_of("yidijiuyi", "qa/yibao/offsite-filing.md").is_some_and(|r| r < 3));
+}

@@ -12,6 +12,7 @@ use std::path::Path;
 
 use jieba_rs::Jieba;
 
+use super::pinyin::{self, Phrases};
 use super::text::{bigrams, is_meaningful, normalise};
 use crate::diagnostics::{Diagnostic, Location};
 
@@ -30,14 +31,17 @@ pub struct Layers {
     pub normalise: bool,
     /// Query expansion from `synonyms.txt`.
     pub synonyms: bool,
+    /// Full pinyin and initials of titles (`wfcs` → 无废城市).
+    pub pinyin: bool,
 }
 
 impl Layers {
-    pub const ALL: Layers = Layers { words: true, bigrams: true, normalise: true, synonyms: true };
-    pub const WORDS_ONLY: Layers = Layers { words: true, bigrams: false, normalise: false, synonyms: false };
-    pub const WORDS_BIGRAMS: Layers = Layers { words: true, bigrams: true, normalise: false, synonyms: false };
+    pub const ALL: Layers = Layers { words: true, bigrams: true, normalise: true, synonyms: true, pinyin: true };
+    pub const WORDS_ONLY: Layers =
+        Layers { words: true, bigrams: false, normalise: false, synonyms: false, pinyin: false };
+    pub const WORDS_BIGRAMS: Layers = Layers { bigrams: true, ..Layers::WORDS_ONLY };
     /// The plain character-bigram BM25 baseline.
-    pub const BIGRAMS_ONLY: Layers = Layers { words: false, bigrams: true, normalise: false, synonyms: false };
+    pub const BIGRAMS_ONLY: Layers = Layers { words: false, ..Layers::WORDS_BIGRAMS };
 }
 
 /// Function words that carry no meaning in a question (怎么, 吗 …). Dropped
@@ -114,6 +118,7 @@ const QUERY_STOPWORDS: &[&str] = &[
 
 pub struct Analyzer {
     jieba: Jieba,
+    phrases: Phrases,
     /// word → the other words of its synonym groups.
     synonyms: HashMap<String, Vec<String>>,
     stopwords: HashSet<&'static str>,
@@ -126,9 +131,15 @@ pub struct AnalysedQuery {
     /// (word, weight): 1.0 for the query's own words, less for synonyms.
     pub words: Vec<(String, f32)>,
     pub bigrams: Vec<String>,
+    /// Letter trigrams of pinyin typed in the query.
+    pub pinyin_full: Vec<String>,
+    /// Letter bigrams of the same, matched against titles' initials.
+    pub pinyin_initials: Vec<String>,
 }
 
 const SYNONYM_WEIGHT: f32 = 0.8;
+const FULL_PINYIN_GRAM: usize = 3;
+const INITIALS_GRAM: usize = 2;
 const SYNONYM_FREQ_MARGIN: usize = 20;
 
 impl Analyzer {
@@ -178,7 +189,8 @@ impl Analyzer {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(Analyzer { jieba, synonyms, stopwords: QUERY_STOPWORDS.iter().copied().collect(), layers })
+        let phrases = if layers.pinyin { Phrases::load(index_dir) } else { Phrases::default() };
+        Ok(Analyzer { jieba, phrases, synonyms, stopwords: QUERY_STOPWORDS.iter().copied().collect(), layers })
     }
 
     fn prepare(&self, text: &str) -> String {
@@ -204,6 +216,18 @@ impl Analyzer {
     /// off).
     pub fn index_bigrams(&self, text: &str) -> Vec<String> {
         if self.layers.bigrams { bigrams(&self.prepare(text)) } else { Vec::new() }
+    }
+
+    /// Letter grams of a title's full pinyin (trigrams) and initials
+    /// (bigrams), for the pinyin fields (empty when the layer is off).
+    pub fn index_pinyin(&self, title: &str) -> (Vec<String>, Vec<String>) {
+        if !self.layers.pinyin {
+            return (Vec::new(), Vec::new());
+        }
+        let text = self.prepare(title);
+        let words: Vec<&str> = self.jieba.cut(&text, false).into_iter().map(|t| t.word).collect();
+        let (full, initials) = pinyin::spell(&words, &self.phrases);
+        (pinyin::letter_grams(&full, FULL_PINYIN_GRAM), pinyin::letter_grams(&initials, INITIALS_GRAM))
     }
 
     /// Segments a query: its words (without function words, unless nothing
@@ -256,7 +280,18 @@ impl Analyzer {
                 grams.push(gram);
             }
         }
-        AnalysedQuery { words, bigrams: grams }
+        // Letters-only tokens may be pinyin typed for Chinese words.
+        let mut pinyin_full = Vec::new();
+        let mut pinyin_initials = Vec::new();
+        if self.layers.pinyin {
+            for token in text.split(|c: char| !c.is_ascii_alphabetic()).map(str::to_ascii_lowercase) {
+                if pinyin::looks_like_pinyin(&token) {
+                    pinyin_full.extend(pinyin::letter_grams(&token, FULL_PINYIN_GRAM));
+                    pinyin_initials.extend(pinyin::letter_grams(&token, INITIALS_GRAM));
+                }
+            }
+        }
+        AnalysedQuery { words, bigrams: grams, pinyin_full, pinyin_initials }
     }
 }
 

@@ -1,4 +1,5 @@
-//! Chinese full-text search: the language layer ([`analyzer`], [`text`]),
+//! Chinese full-text search: the language layer ([`analyzer`], [`text`],
+//! [`pinyin`]),
 //! the operator index with internal guidance ([`operator`]) and snippets.
 //!
 //! Search resources live in the site's `index/` folder: `dict.txt` (jieba
@@ -7,6 +8,7 @@
 
 pub mod analyzer;
 pub mod operator;
+pub mod pinyin;
 pub mod snippet;
 pub mod text;
 
@@ -23,6 +25,9 @@ pub const INDEX_DIR: &str = "index";
 pub const OPERATOR_DIR: &str = "operator";
 /// Facet of documents that apply in every region.
 pub const NO_REGION: &str = "anywhere";
+/// Facet of what a search shows by default: everything but policies that
+/// are not 现行有效. A posting list of its own keeps that filter cheap.
+pub const CURRENT: &str = "current";
 
 #[derive(Debug)]
 pub enum SearchError {
@@ -101,6 +106,9 @@ pub fn documents(library: &Library) -> Vec<SearchDoc> {
                     search.keywords = p.keywords.iter().chain(&p.tags).cloned().collect();
                     let status = library.status[id].map(|s| s.label()).unwrap_or_default();
                     search.status = Some(status.to_string());
+                    if library.status[id] == Some(crate::library::Status::InForce) {
+                        facets.push(vec![CURRENT.to_string()]);
+                    }
                     facets.push(facet("status", &[status]));
                     for topic in &p.topics {
                         facets.push(facet("topic", &topic.split('\\').collect::<Vec<_>>()));
@@ -111,7 +119,10 @@ pub fn documents(library: &Library) -> Vec<SearchDoc> {
                     facets.push(facet("year", &[&p.published.year().to_string()]));
                     regions.extend(p.region.as_deref());
                 }
-                Meta::Interpretation(i) => search.keywords = i.tags.clone(),
+                Meta::Interpretation(i) => {
+                    search.keywords = i.tags.clone();
+                    facets.push(vec![CURRENT.to_string()]);
+                }
                 Meta::Qa(q) => {
                     search.variants = q.variants.clone();
                     search.keywords = q.keywords.clone();
@@ -119,8 +130,9 @@ pub fn documents(library: &Library) -> Vec<SearchDoc> {
                     facets.push(facet("category", &q.category.split('/').collect::<Vec<_>>()));
                     facets.push(facet("department", &[&q.department]));
                     regions.extend(q.regions.iter().map(String::as_str));
+                    facets.push(vec![CURRENT.to_string()]);
                 }
-                Meta::Page | Meta::Section(_) => {}
+                Meta::Page | Meta::Section(_) => facets.push(vec![CURRENT.to_string()]),
             }
             if regions.is_empty() {
                 facets.push(vec![NO_REGION.to_string()]);

@@ -14,7 +14,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -30,6 +30,7 @@ const WORD_FIELDS: &[(&str, f32)] =
     &[("title", 4.0), ("variants", 3.0), ("keywords", 2.0), ("body", 1.0), ("internal", 1.0)];
 const BIGRAM_FIELDS: &[(&str, f32)] =
     &[("title_bg", 2.0), ("variants_bg", 1.5), ("body_bg", 0.5), ("internal_bg", 0.5)];
+const PINYIN_FIELDS: &[(&str, f32)] = &[("title_py", 1.5), ("title_pyi", 1.0)];
 const DOC_NUMBER_BOOST: f32 = 50.0;
 
 /// The facets counted for every query, in display order.
@@ -40,7 +41,7 @@ fn schema() -> Schema {
     let words = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default().set_tokenizer("whitespace").set_index_option(IndexRecordOption::WithFreqs),
     );
-    for (name, _) in WORD_FIELDS.iter().chain(BIGRAM_FIELDS) {
+    for (name, _) in WORD_FIELDS.iter().chain(BIGRAM_FIELDS).chain(PINYIN_FIELDS) {
         builder.add_text_field(name, words.clone());
     }
     for name in ["path", "doc_number"] {
@@ -96,54 +97,59 @@ pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Re
     let index = Index::create_in_dir(dir, schema.clone())?;
     let fields = Fields::of(&schema);
     let field = |name: &str| schema.get_field(name).expect("field defined in schema()");
-    // Segmenting is the expensive part; do it on every core first.
-    let documents: Vec<TantivyDocument> = docs
-        .par_iter()
-        .enumerate()
-        .map(|(order, d)| {
-            let mut doc = TantivyDocument::default();
-            let variants = d.variants.join("\n");
-            let keywords = d.keywords.join("\n");
-            let internal = d.internal.clone().unwrap_or_default();
-            for (name, text) in [
-                ("title", d.title.as_str()),
-                ("variants", variants.as_str()),
-                ("keywords", keywords.as_str()),
-                ("body", d.body.as_str()),
-                ("internal", internal.as_str()),
-            ] {
-                doc.add_text(field(name), join(analyzer.index_words(text)));
-            }
-            for (name, text) in [
-                ("title_bg", d.title.as_str()),
-                ("variants_bg", variants.as_str()),
-                ("body_bg", d.body.as_str()),
-                ("internal_bg", internal.as_str()),
-            ] {
-                doc.add_text(field(name), join(analyzer.index_bigrams(text)));
-            }
+    let make = |order: usize, d: &SearchDoc| {
+        let mut doc = TantivyDocument::default();
+        let variants = d.variants.join("\n");
+        let keywords = d.keywords.join("\n");
+        let internal = d.internal.clone().unwrap_or_default();
+        for (name, text) in [
+            ("title", d.title.as_str()),
+            ("variants", variants.as_str()),
+            ("keywords", keywords.as_str()),
+            ("body", d.body.as_str()),
+            ("internal", internal.as_str()),
+        ] {
+            doc.add_text(field(name), join(analyzer.index_words(text)));
+        }
+        for (name, text) in [
+            ("title_bg", d.title.as_str()),
+            ("variants_bg", variants.as_str()),
+            ("body_bg", d.body.as_str()),
+            ("internal_bg", internal.as_str()),
+        ] {
+            doc.add_text(field(name), join(analyzer.index_bigrams(text)));
+        }
 
-            doc.add_text(fields.path, &d.path);
-            doc.add_text(fields.kind, &d.kind);
-            doc.add_text(fields.url, &d.url);
-            doc.add_text(fields.title_text, &d.title);
-            if let Some(n) = &d.doc_number {
-                doc.add_text(fields.doc_number, n);
-            }
-            doc.add_text(fields.status, d.status.as_deref().unwrap_or(""));
-            doc.add_text(fields.date, d.date.as_deref().unwrap_or(""));
-            doc.add_text(fields.body_text, &d.body);
-            doc.add_text(fields.internal_text, &internal);
-            for facet in &d.facets {
-                doc.add_facet(fields.facets, Facet::from_path(facet.iter()));
-            }
-            doc.add_u64(field("order"), order as u64);
-            doc
-        })
-        .collect();
+        let (full, initials) = analyzer.index_pinyin(&d.title);
+        doc.add_text(field("title_py"), join(full));
+        doc.add_text(field("title_pyi"), join(initials));
+        doc.add_text(fields.path, &d.path);
+        doc.add_text(fields.kind, &d.kind);
+        doc.add_text(fields.url, &d.url);
+        doc.add_text(fields.title_text, &d.title);
+        if let Some(n) = &d.doc_number {
+            doc.add_text(fields.doc_number, n);
+        }
+        doc.add_text(fields.status, d.status.as_deref().unwrap_or(""));
+        doc.add_text(fields.date, d.date.as_deref().unwrap_or(""));
+        doc.add_text(fields.body_text, &d.body);
+        doc.add_text(fields.internal_text, &internal);
+        for facet in &d.facets {
+            doc.add_facet(fields.facets, Facet::from_path(facet.iter()));
+        }
+        doc.add_u64(field("order"), order as u64);
+        doc
+    };
     let mut writer = index.writer_with_num_threads(2, 200_000_000)?;
-    for doc in documents {
-        writer.add_document(doc)?;
+    // Segmenting is the expensive part: do it on every core, a chunk at a
+    // time so memory stays bounded on large sites.
+    const CHUNK: usize = 2048;
+    for (n, chunk) in docs.chunks(CHUNK).enumerate() {
+        let analysed: Vec<TantivyDocument> =
+            chunk.par_iter().enumerate().map(|(i, d)| make(n * CHUNK + i, d)).collect();
+        for doc in analysed {
+            writer.add_document(doc)?;
+        }
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
@@ -325,6 +331,12 @@ impl OperatorIndex {
                 term(self.field(name), gram, *boost);
             }
         }
+        for (grams, (name, boost)) in [&analysed.pinyin_full, &analysed.pinyin_initials].into_iter().zip(PINYIN_FIELDS)
+        {
+            for gram in grams {
+                term(self.field(name), gram, *boost);
+            }
+        }
         for number in find_doc_numbers(q) {
             term(self.fields.doc_number, &number, DOC_NUMBER_BOOST);
         }
@@ -370,17 +382,7 @@ impl OperatorIndex {
         match r.status.as_deref() {
             Some("all") => {}
             Some(status) if !status.is_empty() => filters.push(self.facet_term(&["status", status])),
-            _ => {
-                // 现行有效 by default for policies; other kinds have no status.
-                let not_policy: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
-                    (Occur::Must, Box::new(AllQuery)),
-                    (Occur::MustNot, self.facet_term(&["kind", "policy"])),
-                ]));
-                filters.push(Box::new(BooleanQuery::new(vec![
-                    (Occur::Should, not_policy),
-                    (Occur::Should, self.facet_term(&["status", "现行有效"])),
-                ])));
-            }
+            _ => filters.push(self.facet_term(&[super::CURRENT])),
         }
         filters
     }
