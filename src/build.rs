@@ -206,32 +206,45 @@ pub fn build(options: &BuildOptions) -> BuildReport {
     let start = Instant::now();
     let mut report = BuildReport::default();
     if let Some(rendered) = render_site(options, &mut report) {
-        let write_start = Instant::now();
-        let out_dir = options.output_dir();
-        match output::write_site(&out_dir, &rendered.files, &rendered.copies) {
-            Ok(()) => {
-                report.written = true;
-                report.files = rendered.files.len() + rendered.copies.len();
-                report.pages = rendered.files.iter().filter(|f| f.path.ends_with(".html")).count();
-            }
-            Err(e) => report.diagnostics.push(
-                Diagnostic::error(out_dir.display().to_string(), None, format!("cannot write the site: {e}"))
-                    .with_hint("check that the output folder's parent is writable; the previous output was kept"),
-            ),
-        }
-        report.phases.push(("write", write_start.elapsed()));
-        if report.written {
-            let index_start = Instant::now();
-            if let Err(e) =
-                search::build_operator_index(&options.operator_index_dir(), &rendered.library, &rendered.analyzer)
-            {
-                report.written = false;
+        // The operator index is built first and swapped in last, so an
+        // error in either leaves both the old site and the old index.
+        let index_start = Instant::now();
+        let staged = search::stage_operator_index(&options.operator_index_dir(), &rendered.library, &rendered.analyzer);
+        report.phases.push(("operator index", index_start.elapsed()));
+        let staged = match staged {
+            Ok(staged) => Some(staged),
+            Err(e) => {
                 report.diagnostics.push(
                     Diagnostic::error(search::INDEX_DIR, None, e)
-                        .with_hint("check that index/ is writable; the previous operator index was kept"),
+                        .with_hint("check that index/ is writable; nothing was written"),
                 );
+                None
             }
-            report.phases.push(("operator index", index_start.elapsed()));
+        };
+        if let Some(staged) = staged {
+            let write_start = Instant::now();
+            let out_dir = options.output_dir();
+            match output::write_site(&out_dir, &rendered.files, &rendered.copies) {
+                Ok(()) => match staged.commit() {
+                    Ok(()) => {
+                        report.written = true;
+                        report.files = rendered.files.len() + rendered.copies.len();
+                        report.pages = rendered.files.iter().filter(|f| f.path.ends_with(".html")).count();
+                    }
+                    Err(e) => report.diagnostics.push(
+                        Diagnostic::error(search::INDEX_DIR, None, e)
+                            .with_hint("the site was written but the operator index is the previous one; rebuild"),
+                    ),
+                },
+                Err(e) => {
+                    staged.discard();
+                    report.diagnostics.push(
+                        Diagnostic::error(out_dir.display().to_string(), None, format!("cannot write the site: {e}"))
+                            .with_hint("the previous output and operator index were kept"),
+                    );
+                }
+            }
+            report.phases.push(("write", write_start.elapsed()));
         }
     }
     report.diagnostics.sort();

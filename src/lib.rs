@@ -1,5 +1,5 @@
-//! zhiku (知库): builds a government policy library, a Q&A knowledge base and
-//! their feeds and search indexes from a folder of Markdown files.
+//! zhiku (知库): builds a government policy library and a Q&A knowledge base,
+//! with an operator search index, from a folder of Markdown files.
 //!
 //! The build is a pipeline, one module per stage:
 //! load and validate ([`content`]) → link ([`library`]) → render ([`render`],

@@ -116,7 +116,7 @@ pub fn term_slug(value: &str) -> String {
     let slug: String = value
         .trim()
         .chars()
-        .map(|c| if c.is_whitespace() || "/\\?#%&\"'<>|:*".contains(c) { '-' } else { c.to_ascii_lowercase() })
+        .map(|c| if c.is_whitespace() || "/\\?#%&\"'<>|:*.".contains(c) { '-' } else { c.to_ascii_lowercase() })
         .collect();
     let slug = slug.trim_matches('-').to_string();
     if slug.is_empty() { "-".into() } else { slug }
@@ -161,6 +161,17 @@ pub fn encode_url_path(path: &str) -> String {
     utf8_percent_encode(path, PATH).to_string()
 }
 
+/// Ids in first-seen order, each once.
+fn unique(ids: impl Iterator<Item = DocId>) -> Vec<DocId> {
+    let mut out: Vec<DocId> = Vec::new();
+    for id in ids {
+        if !out.contains(&id) {
+            out.push(id);
+        }
+    }
+    out
+}
+
 impl Library {
     /// Links the loaded documents. Problems are added to `diagnostics`; the
     /// library is built in any case so that every problem is found in one run.
@@ -198,10 +209,6 @@ impl Library {
         library.build_taxonomies();
         library.compute_related();
         library
-    }
-
-    pub fn get(&self, id: DocId) -> &Document {
-        &self.docs[id]
     }
 
     pub fn by_path(&self, path: &str) -> Option<DocId> {
@@ -291,13 +298,11 @@ impl Library {
                             links[id].superseded_by = None;
                         }
                     }
-                    links[id].amended_by = p
-                        .amended_by
-                        .iter()
-                        .filter_map(|r| self.resolve_policy(id, r, "amended_by", &mut problems))
-                        .collect();
+                    links[id].amended_by = unique(
+                        p.amended_by.iter().filter_map(|r| self.resolve_policy(id, r, "amended_by", &mut problems)),
+                    );
                     links[id].related =
-                        p.related.iter().filter_map(|r| self.resolve_policy(id, r, "related", &mut problems)).collect();
+                        unique(p.related.iter().filter_map(|r| self.resolve_policy(id, r, "related", &mut problems)));
                 }
                 Meta::Interpretation(i) => {
                     if let Some(r) = &i.interprets {
@@ -305,12 +310,8 @@ impl Library {
                     }
                 }
                 Meta::Qa(q) => {
-                    links[id].cites = q
-                        .policies
-                        .iter()
-                        .filter_map(|r| self.resolve_policy(id, r, "policies", &mut problems))
-                        .collect();
-                    links[id].cites.dedup();
+                    links[id].cites =
+                        unique(q.policies.iter().filter_map(|r| self.resolve_policy(id, r, "policies", &mut problems)));
                 }
                 Meta::Page | Meta::Section(_) => {}
             }
@@ -523,6 +524,8 @@ mod tests {
     fn slugs_keep_chinese_and_drop_separators() {
         assert_eq!(term_slug("科技、教育"), "科技、教育");
         assert_eq!(term_slug("a/b c"), "a-b-c");
+        assert_eq!(term_slug(".."), "-");
+        assert_eq!(term_slug("v1.0"), "v1-0");
         assert_eq!(encode_url_path("/topics/教育/"), "/topics/%E6%95%99%E8%82%B2/");
     }
 }

@@ -1,5 +1,5 @@
-//! Markdown to sanitised HTML, plus the plain-text summaries that lists,
-//! feeds and meta descriptions use.
+//! Markdown to sanitised HTML, plus the plain-text summaries that lists and
+//! meta descriptions use, and the plain text that search indexes.
 //!
 //! Headings get stable ids derived from their text here, where the text is at
 //! hand; the [`crate::html`] pass later adds the visible anchor links.
@@ -50,6 +50,9 @@ pub fn to_html(markdown: &str) -> String {
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. }) if !is_safe_url(dest_url) => {
                 *dest_url = CowStr::Borrowed("#");
             }
+            // `{#id .class}` is allowed on headings; arbitrary attributes
+            // (`{onmouseover=…}`) are not.
+            Event::Start(Tag::Heading { attrs, .. }) => attrs.clear(),
             _ => {}
         }
     }
@@ -59,7 +62,7 @@ pub fn to_html(markdown: &str) -> String {
 }
 
 /// Relative URLs and the schemes a government page may link to.
-fn is_safe_url(url: &str) -> bool {
+pub fn is_safe_url(url: &str) -> bool {
     // Browsers drop tabs, newlines and control characters inside URLs, so
     // `java\tscript:` must be read as `javascript:`.
     let url: String = url.chars().filter(|c| !c.is_ascii_control() && !c.is_ascii_whitespace()).collect();
@@ -182,6 +185,12 @@ mod tests {
         assert!(!html.contains("javascript:"), "{html}");
         assert!(!html.contains("onclick"), "{html}");
         assert!(!html.contains("onerror"), "{html}");
+    }
+
+    #[test]
+    fn heading_attributes_cannot_add_handlers() {
+        let html = to_html("## 标题 {#intro .lead onmouseover=alert(1) style=position:fixed}\n");
+        assert_eq!(html, "<h2 id=\"intro\" class=\"lead\">标题</h2>\n");
     }
 
     #[test]

@@ -32,7 +32,14 @@ fn remove_stale_staging(out_dir: &Path) {
     };
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        if file_name.starts_with(&format!(".{name}.tmp-")) || file_name.starts_with(&format!(".{name}.old-")) {
+        let pid = file_name
+            .strip_prefix(&format!(".{name}.tmp-"))
+            .or_else(|| file_name.strip_prefix(&format!(".{name}.old-")));
+        // Another build still running (zhiku serve beside zhiku build) owns
+        // its staging folder; only a dead process's is stale.
+        if let Some(pid) = pid
+            && !Path::new("/proc").join(pid).exists()
+        {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
@@ -41,6 +48,7 @@ fn remove_stale_staging(out_dir: &Path) {
 /// Writes `files` and `copies` as the new content of `out_dir`, atomically
 /// from the reader's point of view: either the old or the new site is there.
 pub fn write_site(out_dir: &Path, files: &[OutputFile], copies: &[CopiedFile]) -> io::Result<()> {
+    check_replaceable(out_dir)?;
     if let Some(parent) = out_dir.parent()
         && !parent.as_os_str().is_empty()
     {
@@ -54,6 +62,19 @@ pub fn write_site(out_dir: &Path, files: &[OutputFile], copies: &[CopiedFile]) -
         return Err(e);
     }
     swap_in(&staging, out_dir)
+}
+
+/// The previous output is deleted after the swap, so refuse a folder that
+/// holds a site's sources rather than a build of it.
+fn check_replaceable(out_dir: &Path) -> io::Result<()> {
+    let sources = ["config.toml", "content", "templates", "themes", ".git"];
+    if let Some(found) = sources.iter().find(|s| out_dir.join(s).exists()) {
+        return Err(io::Error::other(format!(
+            "{} contains `{found}`, so it looks like a site or repository, not build output; choose another output folder",
+            out_dir.display()
+        )));
+    }
+    Ok(())
 }
 
 fn fill(staging: &Path, files: &[OutputFile], copies: &[CopiedFile]) -> io::Result<()> {
@@ -107,6 +128,14 @@ mod tests {
         assert!(!out.join("old.html").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(leftovers, vec![std::ffi::OsString::from("public")]);
+    }
+
+    #[test]
+    fn refuses_to_replace_a_site() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "").unwrap();
+        assert!(write_site(dir.path(), &[file("index.html", "x")], &[]).is_err());
+        assert!(dir.path().join("config.toml").exists());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use tera::{Context, Tera, Value};
 use crate::config::Config;
 use crate::content::{Document, Kind, Meta, SortBy};
 use crate::diagnostics::Diagnostic;
-use crate::html::{ContentPass, finish_page};
+use crate::html::{ContentPass, escape_attr, finish_page};
 use crate::library::{DocId, Library, Status, Taxonomy, Term, encode_url_path, term_url};
 use crate::markdown;
 
@@ -76,7 +76,9 @@ impl Theme {
             templates.insert(name, (origin, String::from_utf8_lossy(&bytes).into_owned()));
         });
         read_tree(&root.join("static"), "", &mut |name, _, bytes| static_files.push(OutputFile { path: name, bytes }));
-        static_files.sort_by(|a, b| a.path.cmp(&b.path));
+        // A site's own static file replaces the theme's of the same name.
+        let static_files: Vec<OutputFile> =
+            static_files.into_iter().map(|f| (f.path.clone(), f)).collect::<BTreeMap<_, _>>().into_values().collect();
 
         let mut tera = Tera::new();
         tera.autoescape_on([".html", ".xml"]);
@@ -286,7 +288,7 @@ pub fn render_site(library: &Library, config: &Config, theme: &Theme) -> (Vec<Ou
         }
     }
     if library.by_path("_index.md").is_none() {
-        jobs.push(Job::Home(None));
+        jobs.push(Job::Home);
     }
     for (t, taxonomy) in library.taxonomies.iter().enumerate() {
         if taxonomy.terms.is_empty() {
@@ -317,6 +319,7 @@ pub fn render_site(library: &Library, config: &Config, theme: &Theme) -> (Vec<Ou
     });
     files.extend(theme.static_files.iter().cloned());
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    problems.extend(collisions(library, &files));
     (files, problems)
 }
 
@@ -391,7 +394,7 @@ enum Job {
     Section(DocId),
     /// A top-level list without an `_index.md`.
     Root(&'static str),
-    Home(Option<DocId>),
+    Home,
     TaxonomyIndex(usize),
     Term(usize, usize),
     Search,
@@ -415,7 +418,7 @@ impl Site<'_> {
             Job::Document(id) => self.render_document(id, content_pass).map(|f| vec![f]),
             Job::Section(id) => self.render_section(id, content_pass),
             Job::Root(root) => self.render_root(root, None, content_pass),
-            Job::Home(id) => self.render_home(id, content_pass).map(|f| vec![f]),
+            Job::Home => self.render_home(None, content_pass).map(|f| vec![f]),
             Job::TaxonomyIndex(t) => self.render_taxonomy_index(t).map(|f| vec![f]),
             Job::Term(t, term) => self.render_term(t, term),
             Job::Search => self.render_search().map(|f| vec![f]),
@@ -1000,6 +1003,23 @@ struct QaView<'a> {
     review_by: Option<String>,
 }
 
+/// Two outputs with the same path would overwrite each other in an order
+/// that depends on thread timing; each such path is an error. `files` is
+/// sorted by path.
+fn collisions(library: &Library, files: &[OutputFile]) -> Vec<Diagnostic> {
+    let owner: BTreeMap<String, &str> = library.docs.iter().map(|d| (output_path(&d.url), d.file.as_str())).collect();
+    files
+        .windows(2)
+        .filter(|pair| pair[0].path == pair[1].path)
+        .map(|pair| {
+            let path = &pair[0].path;
+            let file = owner.get(path).copied().unwrap_or("content");
+            Diagnostic::error(file, None, format!("two pages would be written to {path}"))
+                .with_hint("rename the document, or the term that differs only in letter case or punctuation, so every page has its own URL")
+        })
+        .collect()
+}
+
 const SITEMAP_LIMIT: usize = 50_000;
 
 /// `sitemap.xml`, split into numbered files plus an index past 50,000 URLs.
@@ -1013,8 +1033,8 @@ fn sitemaps(library: &Library, config: &Config, files: &[OutputFile]) -> Vec<Out
             let url = format!("/{}", f.path.trim_end_matches("index.html"));
             let loc = format!("{}{}", config.base_url, encode_url_path(&url));
             match lastmod.get(&f.path) {
-                Some(date) => format!("  <url><loc>{}</loc><lastmod>{date}</lastmod></url>\n", xml_escape(&loc)),
-                None => format!("  <url><loc>{}</loc></url>\n", xml_escape(&loc)),
+                Some(date) => format!("  <url><loc>{}</loc><lastmod>{date}</lastmod></url>\n", escape_attr(&loc)),
+                None => format!("  <url><loc>{}</loc></url>\n", escape_attr(&loc)),
             }
         })
         .collect();
@@ -1039,16 +1059,12 @@ fn split_sitemap(base_url: &str, entries: &[String]) -> Vec<OutputFile> {
     );
     for (i, chunk) in entries.chunks(SITEMAP_LIMIT).enumerate() {
         let name = format!("sitemap-{}.xml", i + 1);
-        index.push_str(&format!("  <sitemap><loc>{}/{name}</loc></sitemap>\n", xml_escape(base_url)));
+        index.push_str(&format!("  <sitemap><loc>{}/{name}</loc></sitemap>\n", escape_attr(base_url)));
         out.push(OutputFile { path: name, bytes: urlset(chunk).into_bytes() });
     }
     index.push_str("</sitemapindex>\n");
     out.push(OutputFile { path: "sitemap.xml".into(), bytes: index.into_bytes() });
     out
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 #[cfg(test)]

@@ -180,13 +180,26 @@ async fn wait_for_build(State(state): State<AppState>, Query(query): Query<WaitQ
     ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
 }
 
-/// Whether the request carries the access token (when one is set), as
-/// `Authorization: Bearer TOKEN`.
+/// Whether the request may read internal data: it carries the access token
+/// (`Authorization: Bearer TOKEN`) when one is set; without a token the
+/// server is on loopback, and the Host header must name loopback too, so a
+/// web page cannot reach the API through DNS rebinding.
 fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
-    let Some(token) = &state.token else { return true };
+    let Some(token) = &state.token else {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+        return is_loopback_host(host);
+    };
     let given =
         headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes()))
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -334,6 +347,16 @@ mod tests {
         };
         let error = serve(options).unwrap_err();
         assert!(error.contains("without an access token"), "{error}");
+    }
+
+    #[test]
+    fn only_loopback_hosts_without_token() {
+        for host in ["127.0.0.1:1111", "localhost:1111", "[::1]:1111", "127.0.0.1"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["evil.example:1111", "192.168.1.2:1111", "", "localhost.evil.example"] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 
     #[test]

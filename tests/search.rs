@@ -168,3 +168,12 @@ fn typed_pinyin_finds_chinese_titles() {
     assert!(rank_of("shebaoka", "qa/shebao/e-card.md").is_some_and(|r| r < 3));
     assert!(rank_of("yidijiuyi", "qa/yibao/offsite-filing.md").is_some_and(|r| r < 3));
 }
+
+#[test]
+fn odd_region_codes_do_not_panic() {
+    let d = demo();
+    for region in ["兴安", "1", "", "15220１"] {
+        let request = SearchRequest { q: "社保卡".into(), region: Some(region.into()), ..SearchRequest::default() };
+        assert!(d.index.search(&d.analyzer, &request).is_ok(), "{region}");
+    }
+}

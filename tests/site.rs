@@ -202,3 +202,49 @@ fn failed_build_keeps_previous_output() {
         .collect();
     assert!(leftovers.is_empty(), "staging folders left: {leftovers:?}");
 }
+
+fn add_policy(site: &std::path::Path, name: &str, extra: &str) {
+    std::fs::write(
+        site.join(format!("content/policies/{name}.md")),
+        format!(
+            "+++\ntitle = \"附加文件{name}\"\nindex_number = \"x/{name}\"\nissuers = [\"测试市人民政府\"]\nwritten = 2020-01-01\npublished = 2020-01-02\ntopics = [\"综合政务\"]\ngenre = \"通知\"\n{extra}+++\n\n正文。\n"
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn script_urls_in_front_matter_are_rejected() {
+    let site = copy_fixture("valid");
+    add_policy(
+        site.path(),
+        "bad-urls",
+        "source_url = \"javascript:alert(1)\"\nattachments = [{ title = \"附件\", url = \" JaVa\\tScript:alert(2)\" }]\n",
+    );
+    let report = build_into(site.path(), &site.path().join("public"), "2026-11-26");
+    assert!(!report.written);
+    let plain = report.diagnostics.to_plain();
+    assert!(plain.contains("source_url \"javascript:alert(1)\" is not allowed"), "{plain}");
+    assert!(plain.contains("attachment URL"), "{plain}");
+}
+
+#[test]
+fn colliding_pages_are_an_error_not_a_race() {
+    let site = copy_fixture("valid");
+    add_policy(site.path(), "upper", "tags = [\"PDF\"]\n");
+    add_policy(site.path(), "lower", "tags = [\"pdf\"]\n");
+    add_policy(site.path(), "dots", "tags = [\"..\"]\n");
+    let report = build_into(site.path(), &site.path().join("public"), "2026-11-26");
+    let plain = report.diagnostics.to_plain();
+    assert!(plain.contains("two pages would be written to tags/pdf/index.html"), "{plain}");
+    assert!(!report.written);
+    assert!(!site.path().join("index.html").exists(), "nothing escapes the output folder");
+}
+
+#[test]
+fn output_folder_holding_a_site_is_refused() {
+    let site = copy_fixture("valid");
+    let report = build_into(site.path(), site.path(), "2026-11-26");
+    assert!(!report.written);
+    assert!(site.path().join("content/policies/new-rules.md").exists(), "the site was kept");
+}

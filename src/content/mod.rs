@@ -28,6 +28,17 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The English name used in JSON and the search index (`policy`, `qa` …).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Kind::Policy => "policy",
+            Kind::Interpretation => "interpretation",
+            Kind::Qa => "qa",
+            Kind::Page => "page",
+            Kind::Section => "section",
+        }
+    }
+
     /// The Chinese name shown to readers.
     pub fn label(self) -> &'static str {
         match self {
@@ -272,7 +283,11 @@ fn relative_path(base: &Path, path: &Path) -> String {
 /// `qa/shebao/x.md` → `/qa/shebao/x/`; `qa/_index.md` → `/qa/`.
 pub fn url_of(path: &str) -> String {
     let without_ext = path.strip_suffix(".md").unwrap_or(path);
-    let trimmed = without_ext.strip_suffix("_index").unwrap_or(without_ext).trim_end_matches('/');
+    let trimmed = match without_ext.rsplit_once('/') {
+        Some((dir, "_index")) => dir,
+        None if without_ext == "_index" => "",
+        _ => without_ext,
+    };
     if trimmed.is_empty() { "/".to_string() } else { format!("/{trimmed}/") }
 }
 
@@ -416,6 +431,14 @@ fn read_policy(r: &mut FieldReader<'_>, config: &Config) -> PolicyMeta {
         .string_tables("attachments", &["title", "url"])
         .into_iter()
         .filter_map(|(location, values)| match values.as_slice() {
+            [Some(_), Some(url)] if !crate::markdown::is_safe_url(url) => {
+                r.error(
+                    Some(location),
+                    format!("attachment URL \"{url}\" is not allowed"),
+                    "use a relative path or an http(s) URL",
+                );
+                None
+            }
             [Some(title), Some(url)] => Some(Attachment { title: title.clone(), url: url.clone() }),
             _ => {
                 r.error(
@@ -443,7 +466,14 @@ fn read_policy(r: &mut FieldReader<'_>, config: &Config) -> PolicyMeta {
         tags: r.strings("tags").into_iter().map(|v| v.value).collect(),
         keywords: r.strings("keywords").into_iter().map(|v| v.value).collect(),
         source: r.string("source").map(|v| v.value),
-        source_url: r.string("source_url").map(|v| v.value),
+        source_url: r.string("source_url").and_then(|v| {
+            if crate::markdown::is_safe_url(&v.value) {
+                Some(v.value)
+            } else {
+                r.error(Some(v.location), format!("source_url \"{}\" is not allowed", v.value), "use an http(s) URL");
+                None
+            }
+        }),
         region: region.map(|v| v.value),
         attachments,
         related: r.strings("related"),
@@ -571,6 +601,7 @@ mod tests {
         assert_eq!(url_of("qa/_index.md"), "/qa/");
         assert_eq!(url_of("_index.md"), "/");
         assert_eq!(url_of("about.md"), "/about/");
+        assert_eq!(url_of("about_index.md"), "/about_index/");
     }
 
     #[test]

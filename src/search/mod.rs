@@ -66,16 +66,6 @@ pub struct SearchDoc {
     pub facets: Vec<Vec<String>>,
 }
 
-fn kind_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Policy => "policy",
-        Kind::Interpretation => "interpretation",
-        Kind::Qa => "qa",
-        Kind::Page => "page",
-        Kind::Section => "section",
-    }
-}
-
 /// Every searchable document of the library (sections are lists, not
 /// content, and are left out).
 pub fn documents(library: &Library) -> Vec<SearchDoc> {
@@ -85,7 +75,7 @@ pub fn documents(library: &Library) -> Vec<SearchDoc> {
         .filter(|&id| library.docs[id].kind != Kind::Section)
         .map(|id| {
             let doc = &library.docs[id];
-            let kind = kind_name(doc.kind);
+            let kind = doc.kind.slug();
             let mut facets = vec![vec!["kind".to_string(), kind.to_string()]];
             let facet = |root: &str, parts: &[&str]| {
                 std::iter::once(root).chain(parts.iter().copied()).map(str::to_string).collect::<Vec<String>>()
@@ -150,9 +140,15 @@ pub fn index_dir(root: &Path) -> PathBuf {
     root.join(INDEX_DIR)
 }
 
-/// Builds the operator index of `library` into `target`, replacing the
-/// previous one only once the new one is complete.
-pub fn build_operator_index(target: &Path, library: &Library, analyzer: &Analyzer) -> Result<(), String> {
+/// A complete operator index waiting beside its final place.
+pub struct StagedIndex {
+    staging: PathBuf,
+    target: PathBuf,
+}
+
+/// Builds the operator index of `library` next to `target`; nothing
+/// replaces the previous index until [`StagedIndex::commit`].
+pub fn stage_operator_index(target: &Path, library: &Library, analyzer: &Analyzer) -> Result<StagedIndex, String> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().map_or("operator".into(), |n| n.to_string_lossy().into_owned());
     let staging = dir.join(format!(".{name}.tmp-{}", std::process::id()));
@@ -162,16 +158,29 @@ pub fn build_operator_index(target: &Path, library: &Library, analyzer: &Analyze
         let _ = std::fs::remove_dir_all(&staging);
         format!("cannot build the operator index: {e}")
     })?;
-    let old = dir.join(format!(".{name}.old-{}", std::process::id()));
-    if target.exists() {
-        std::fs::rename(target, &old).map_err(|e| format!("cannot replace {}: {e}", target.display()))?;
+    Ok(StagedIndex { staging, target: target.to_path_buf() })
+}
+
+impl StagedIndex {
+    /// Swaps the new index in; on failure the previous one is put back.
+    pub fn commit(self) -> Result<(), String> {
+        let old = self.staging.with_extension("old");
+        if self.target.exists() {
+            std::fs::rename(&self.target, &old)
+                .map_err(|e| format!("cannot replace {}: {e}", self.target.display()))?;
+        }
+        if let Err(e) = std::fs::rename(&self.staging, &self.target) {
+            let _ = std::fs::rename(&old, &self.target);
+            return Err(format!("cannot move the new index into place: {e}"));
+        }
+        let _ = std::fs::remove_dir_all(&old);
+        Ok(())
     }
-    if let Err(e) = std::fs::rename(&staging, target) {
-        let _ = std::fs::rename(&old, target);
-        return Err(format!("cannot move the new index into place: {e}"));
+
+    /// Drops the staged index (the build failed later).
+    pub fn discard(self) {
+        let _ = std::fs::remove_dir_all(&self.staging);
     }
-    let _ = std::fs::remove_dir_all(&old);
-    Ok(())
 }
 
 /// Loads the site's analyzer and operator index and answers one request:

@@ -16,7 +16,7 @@ use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    FAST, Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
@@ -51,7 +51,6 @@ fn schema() -> Schema {
         builder.add_text_field(name, STORED);
     }
     builder.add_facet_field("facets", FacetOptions::default());
-    builder.add_u64_field("order", FAST | STORED);
     builder.build()
 }
 
@@ -97,7 +96,7 @@ pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Re
     let index = Index::create_in_dir(dir, schema.clone())?;
     let fields = Fields::of(&schema);
     let field = |name: &str| schema.get_field(name).expect("field defined in schema()");
-    let make = |order: usize, d: &SearchDoc| {
+    let make = |d: &SearchDoc| {
         let mut doc = TantivyDocument::default();
         let variants = d.variants.join("\n");
         let keywords = d.keywords.join("\n");
@@ -137,16 +136,16 @@ pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Re
         for facet in &d.facets {
             doc.add_facet(fields.facets, Facet::from_path(facet.iter()));
         }
-        doc.add_u64(field("order"), order as u64);
         doc
     };
-    let mut writer = index.writer_with_num_threads(2, 200_000_000)?;
+    // One indexing thread keeps documents in insertion order in a single
+    // segment, so equal scores rank the same way on every build.
+    let mut writer = index.writer_with_num_threads(1, 200_000_000)?;
     // Segmenting is the expensive part: do it on every core, a chunk at a
     // time so memory stays bounded on large sites.
     const CHUNK: usize = 2048;
-    for (n, chunk) in docs.chunks(CHUNK).enumerate() {
-        let analysed: Vec<TantivyDocument> =
-            chunk.par_iter().enumerate().map(|(i, d)| make(n * CHUNK + i, d)).collect();
+    for chunk in docs.chunks(CHUNK) {
+        let analysed: Vec<TantivyDocument> = chunk.par_iter().map(make).collect();
         for doc in analysed {
             writer.add_document(doc)?;
         }
@@ -376,7 +375,7 @@ impl OperatorIndex {
         if let Some(code) = r.region.as_deref().filter(|v| !v.is_empty()) {
             // A 盟-level code (xxxx00) covers its 旗县市; documents without a
             // region apply everywhere.
-            let league = format!("{}00", &code[..code.len().min(4)]);
+            let league = format!("{}00", code.chars().take(4).collect::<String>());
             filters.push(self.any_of(&[vec!["region", code], vec!["region", &league], vec![super::NO_REGION]]));
         }
         match r.status.as_deref() {
