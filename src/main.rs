@@ -112,7 +112,7 @@ enum Command {
         #[arg(long)]
         facets: bool,
     },
-    /// Create a new policy or Q&A file with every required key (新建文档)
+    /// Create a new policy or Q&A draft with every required key (新建文档)
     New {
         #[arg(value_enum)]
         what: NewWhat,

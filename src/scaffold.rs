@@ -88,14 +88,14 @@ pub fn new_document(root: &Path, kind: NewKind, title: &str, today: Date) -> io:
         NewKind::Policy => (
             root.join("content/policies"),
             format!(
-                "+++\ntitle = \"{escaped}\"\n# doc_number = \"X发〔{year}〕1号\"\nindex_number = \"\"\nissuers = [\"\"]\nwritten = {today}\npublished = {today}\ntopics = [\"综合政务\"]\ngenre = \"通知\"\ntags = []\n+++\n\n正文。\n",
+                "+++\ntitle = \"{escaped}\"\n# A draft is checked but not published; remove this line when done.\ndraft = true\n# doc_number = \"X发〔{year}〕1号\"\nindex_number = \"待填写\"\nissuers = [\"待填写\"]\nwritten = {today}\npublished = {today}\ntopics = [\"综合政务\"]\ngenre = \"通知\"\ntags = []\n+++\n\n正文。\n",
                 year = today.year()
             ),
         ),
         NewKind::Qa => (
             root.join("content/qa"),
             format!(
-                "+++\nquestion = \"{escaped}\"\nvariants = []\ncategory = \"政务服务\"\ndepartment = \"\"\nregions = [\"152200\"]\npolicies = []\nkeywords = []\nupdated = {today}\n# internal = \"内部口径（不会公开）\"\n+++\n\n答复口径。\n"
+                "+++\nquestion = \"{escaped}\"\n# A draft is checked but not published; remove this line when done.\ndraft = true\nvariants = []\ncategory = \"政务服务\"\ndepartment = \"待填写\"\nregions = [\"152200\"]\npolicies = []\nkeywords = []\nupdated = {today}\n# internal = \"内部口径（不会公开）\"\n+++\n\n答复口径。\n"
             ),
         ),
     };

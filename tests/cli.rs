@@ -29,10 +29,21 @@ fn init_new_and_build() {
     let path = String::from_utf8_lossy(&new_qa.stdout).trim().to_string();
     assert!(std::fs::read_to_string(&path).unwrap().contains("question = \"如何办理社保卡？\""));
 
+    assert!(zhiku(&["new", "policy", "关于测试的通知"], &site).status.success());
+
+    // New documents are drafts: checked, not published until --drafts.
     let build = zhiku(&["build", "--as-of", "2026-11-26"], &site);
     let stderr = String::from_utf8_lossy(&build.stderr);
     assert!(build.status.success(), "{stderr}");
     assert!(stderr.contains("0 个错误，0 个警告"), "{stderr}");
+    assert!(
+        !site
+            .join("public")
+            .join(path.replace(&format!("{}/content/", site.display()), "").replace(".md", ""))
+            .exists()
+    );
+    let drafts = zhiku(&["build", "--as-of", "2026-11-26", "--drafts"], &site);
+    assert!(drafts.status.success(), "{}", String::from_utf8_lossy(&drafts.stderr));
     assert!(site.join("public/index.html").exists());
     let public: String =
         read_tree(&site.join("public")).into_iter().map(|(_, b)| String::from_utf8_lossy(&b).into_owned()).collect();

@@ -179,6 +179,11 @@ impl<'a> FieldReader<'a> {
                 for item in items.iter() {
                     let item_location = self.location(item.span());
                     match item.get_ref() {
+                        DeValue::String(s) if s.trim().is_empty() => self.error(
+                            Some(item_location),
+                            format!("`{key}` has an empty item"),
+                            "remove the empty \"\" or fill it in",
+                        ),
                         DeValue::String(s) => {
                             out.push(Located { value: s.trim().to_string(), location: item_location })
                         }
@@ -276,6 +281,26 @@ impl<'a> FieldReader<'a> {
             );
         }
         value
+    }
+
+    /// Like [`Self::require`], and an empty string is reported too: a required
+    /// value left blank is as missing as an absent key.
+    pub fn require_text(
+        &mut self,
+        key: &str,
+        value: Option<Located<String>>,
+        example: &str,
+    ) -> Option<Located<String>> {
+        if let Some(v) = &value
+            && v.value.is_empty()
+        {
+            self.error(
+                Some(v.location.clone()),
+                format!("`{key}` is empty"),
+                format!("fill it in, e.g. {key} = {example}"),
+            );
+        }
+        self.require(key, value, example)
     }
 
     /// Reports every key that was never read as unknown, then returns all

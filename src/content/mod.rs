@@ -326,16 +326,16 @@ pub fn parse_document(path: &str, source: &str, config: &Config) -> (Option<Docu
 
     let (meta, title) = match kind {
         Kind::Policy => {
-            let title = r.require("title", title, "\"…\"");
+            let title = r.require_text("title", title, "\"…\"");
             (Meta::Policy(Box::new(read_policy(&mut r, config))), title.map(|t| t.value))
         }
         Kind::Interpretation => {
-            let title = r.require("title", title, "\"…\"");
+            let title = r.require_text("title", title, "\"…\"");
             (Meta::Interpretation(read_interpretation(&mut r)), title.map(|t| t.value))
         }
         Kind::Qa => {
             let question = r.string("question");
-            let question = r.require("question", question, "\"…？\"");
+            let question = r.require_text("question", question, "\"…？\"");
             if let Some(t) = &title {
                 r.error(
                     Some(t.location.clone()),
@@ -347,7 +347,7 @@ pub fn parse_document(path: &str, source: &str, config: &Config) -> (Option<Docu
         }
         Kind::Section => (Meta::Section(read_section(&mut r)), title.map(|t| t.value)),
         Kind::Page => {
-            let title = r.require("title", title, "\"…\"");
+            let title = r.require_text("title", title, "\"…\"");
             (Meta::Page, title.map(|t| t.value))
         }
     };
@@ -374,7 +374,7 @@ pub fn parse_document(path: &str, source: &str, config: &Config) -> (Option<Docu
 fn read_policy(r: &mut FieldReader<'_>, config: &Config) -> PolicyMeta {
     let doc_number = r.string("doc_number").and_then(|n| normalise_doc_number(r, n));
     let index_number = r.string("index_number");
-    let index_number = r.require("index_number", index_number, "\"000014349/2019-00007\"");
+    let index_number = r.require_text("index_number", index_number, "\"000014349/2019-00007\"");
     let issuers = r.strings("issuers");
     if issuers.is_empty() {
         r.require::<()>("issuers", None, "[\"国务院办公厅\"]");
@@ -403,7 +403,7 @@ fn read_policy(r: &mut FieldReader<'_>, config: &Config) -> PolicyMeta {
         }
     }
     let genre = r.string("genre");
-    let genre = r.require("genre", genre, "\"通知\"");
+    let genre = r.require_text("genre", genre, "\"通知\"");
     if let Some(g) = &genre {
         let genres = config.genre_values();
         if !genres.contains(&g.value) {
@@ -519,7 +519,7 @@ fn check_region(r: &mut FieldReader<'_>, config: &Config, code: &Located<String>
 
 fn read_interpretation(r: &mut FieldReader<'_>) -> InterpretationMeta {
     let interprets = r.string("interprets");
-    let interprets = r.require("interprets", interprets, "\"国发〔2019〕5号\"");
+    let interprets = r.require_text("interprets", interprets, "\"国发〔2019〕5号\"");
     let published = r.date("published");
     let published = r.require("published", published, "2024-02-05");
     InterpretationMeta {
@@ -533,7 +533,7 @@ fn read_interpretation(r: &mut FieldReader<'_>) -> InterpretationMeta {
 
 fn read_qa(r: &mut FieldReader<'_>, config: &Config) -> QaMeta {
     let category = r.string("category");
-    let category = r.require("category", category, "\"社会保障/社保卡\"");
+    let category = r.require_text("category", category, "\"社会保障/社保卡\"");
     if let Some(c) = &category {
         let parts: Vec<&str> = c.value.split('/').collect();
         if parts.len() > 2 || parts.iter().any(|p| p.trim().is_empty()) {
@@ -545,7 +545,7 @@ fn read_qa(r: &mut FieldReader<'_>, config: &Config) -> QaMeta {
         }
     }
     let department = r.string("department");
-    let department = r.require("department", department, "\"兴安盟医疗保障局\"");
+    let department = r.require_text("department", department, "\"兴安盟医疗保障局\"");
     let regions = r.strings("regions");
     for code in &regions {
         check_region(r, config, code);
@@ -602,6 +602,17 @@ mod tests {
         assert_eq!(url_of("_index.md"), "/");
         assert_eq!(url_of("about.md"), "/about/");
         assert_eq!(url_of("about_index.md"), "/about_index/");
+    }
+
+    #[test]
+    fn blank_required_values_are_errors() {
+        let config = Config::parse("base_url = \"https://x.gov.cn\"\ntitle = \"t\"\n").unwrap();
+        let source = "+++\nquestion = \"\"\ncategory = \"社会保障\"\ndepartment = \" \"\nregions = [\"\"]\nupdated = 2026-01-01\n+++\n答。\n";
+        let (_, problems) = parse_document("qa/a.md", source, &config);
+        let messages: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert!(messages.iter().any(|m| m.contains("2:12: `question` is empty")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("`department` is empty")), "{messages:?}");
+        assert!(messages.iter().any(|m| m.contains("`regions` has an empty item")), "{messages:?}");
     }
 
     #[test]
