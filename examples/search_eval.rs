@@ -176,12 +176,13 @@ fn main() {
     let work = tempfile_dir();
 
     let sets = [ncp(&corpus, sample, seed), citizen(&corpus)];
-    let configs: [(&str, Layers); 5] = [
+    let configs: [(&str, Layers); 6] = [
         ("bigram BM25 baseline", Layers::BIGRAMS_ONLY),
         ("jieba words", Layers::WORDS_ONLY),
         ("+ bigrams", Layers::WORDS_BIGRAMS),
         ("+ normalise, synonyms", Layers { pinyin: false, ..Layers::ALL }),
         ("+ pinyin (shipped)", Layers::ALL),
+        ("shipped + jieba HMM", Layers { hmm: true, ..Layers::ALL }),
     ];
     println!("| layers | set | queries | MRR@10 | R@1 | R@5 | R@10 | p50 ms | p99 ms |");
     println!("|---|---|---|---|---|---|---|---|---|");
