@@ -76,41 +76,11 @@ enum Command {
     },
     /// Search the operator index, internal guidance included (检索)
     Search {
-        /// Words, a question or a 文号
-        query: String,
-        /// Only this kind: policy, qa, interpretation or page
-        #[arg(long)]
-        kind: Option<String>,
-        /// Only documents that apply in this GB/T 2260 region code
-        #[arg(long)]
-        region: Option<String>,
-        /// 有效性 of policies (default 现行有效; `all` for any)
-        #[arg(long)]
-        status: Option<String>,
-        /// 问答类目, `一级` or `一级/二级`
-        #[arg(long)]
-        category: Option<String>,
-        /// 责任部门
-        #[arg(long)]
-        department: Option<String>,
-        /// 主题分类, `一级` or `一级\二级`
-        #[arg(long)]
-        topic: Option<String>,
-        /// 发文机关
-        #[arg(long)]
-        issuer: Option<String>,
-        /// 发布年份
-        #[arg(long)]
-        year: Option<String>,
-        /// Number of results
-        #[arg(short = 'n', long, default_value_t = 10)]
-        limit: usize,
+        #[command(flatten)]
+        request: SearchRequest,
         /// Print JSON (schema in docs/search-json.md) instead of text
         #[arg(long)]
         json: bool,
-        /// Count facets (kind, status, topic …) over all matches
-        #[arg(long)]
-        facets: bool,
     },
     /// Create a new policy or Q&A draft with every required key (新建文档)
     New {
@@ -186,48 +156,20 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             }
         }
-        Command::Search {
-            query,
-            kind,
-            region,
-            status,
-            category,
-            department,
-            topic,
-            issuer,
-            year,
-            limit,
-            json,
-            facets,
-        } => {
-            let request = SearchRequest {
-                q: query,
-                kind,
-                region,
-                status,
-                category,
-                department,
-                topic,
-                issuer,
-                year,
-                limit: Some(limit),
-                facets,
-            };
-            match search::search_site(&cli.root, &request) {
-                Ok(response) if json => match serde_json::to_string_pretty(&response) {
-                    Ok(text) => {
-                        println!("{text}");
-                        ExitCode::SUCCESS
-                    }
-                    Err(e) => fail(&format!("cannot encode the results: {e}")),
-                },
-                Ok(response) => {
-                    print!("{}", search::format_human(&response, 80));
+        Command::Search { request, json } => match search::search_site(&cli.root, &request) {
+            Ok(response) if json => match serde_json::to_string_pretty(&response) {
+                Ok(text) => {
+                    println!("{text}");
                     ExitCode::SUCCESS
                 }
-                Err(e) => fail(&e),
+                Err(e) => fail(&format!("cannot encode the results: {e}")),
+            },
+            Ok(response) => {
+                print!("{}", search::format_human(&response, 80));
+                ExitCode::SUCCESS
             }
-        }
+            Err(e) => fail(&e),
+        },
         Command::New { what, title } => {
             let kind = match what {
                 NewWhat::Policy => NewKind::Policy,

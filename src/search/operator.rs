@@ -155,21 +155,43 @@ pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Re
     Ok(())
 }
 
-/// What to search for; every filter is optional.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+/// What to search for; every filter is optional. The same struct is the
+/// query string of `/api/search` (serde) and the flags of `zhiku search`
+/// (clap), so the two cannot drift apart; see docs/search-json.md.
+#[derive(Debug, Clone, Default, serde::Deserialize, clap::Args)]
 pub struct SearchRequest {
+    /// Words, a question or a 文号
+    #[arg(value_name = "QUERY")]
     pub q: String,
+    /// Only this kind: policy, qa, interpretation or page
+    #[arg(long)]
     pub kind: Option<String>,
+    /// Only documents that apply in this GB/T 2260 region code
+    #[arg(long)]
     pub region: Option<String>,
-    /// 有效性 label; `None` means 现行有效 for policies, `"all"` means any.
+    /// 有效性 of policies (default: 现行有效 policies and every other kind; `all` for any)
+    #[arg(long)]
     pub status: Option<String>,
+    /// 问答类目, `一级` or `一级/二级`
+    #[arg(long)]
     pub category: Option<String>,
+    /// 责任部门
+    #[arg(long)]
     pub department: Option<String>,
+    /// 主题分类, `一级` or `一级\二级`
+    #[arg(long)]
     pub topic: Option<String>,
+    /// 发文机关
+    #[arg(long)]
     pub issuer: Option<String>,
+    /// 发布年份
+    #[arg(long)]
     pub year: Option<String>,
+    /// Number of results, 1–100 (default 10)
+    #[arg(short = 'n', long)]
     pub limit: Option<usize>,
-    /// Count facets over all matches (costs a pass over every match).
+    /// Count facets (kind, status, topic …) over all matches
+    #[arg(long)]
     #[serde(default)]
     pub facets: bool,
 }
