@@ -95,7 +95,10 @@ fn fill(staging: &Path, files: &[OutputFile], copies: &[CopiedFile]) -> io::Resu
     Ok(())
 }
 
-fn swap_in(staging: &Path, out_dir: &Path) -> io::Result<()> {
+/// Replaces `out_dir` with the complete folder `staging`; if the second
+/// rename fails the previous folder is put back. Also used for the search
+/// index, which is staged the same way.
+pub(crate) fn swap_in(staging: &Path, out_dir: &Path) -> io::Result<()> {
     if !out_dir.exists() {
         return std::fs::rename(staging, out_dir);
     }

@@ -164,17 +164,8 @@ pub fn stage_operator_index(target: &Path, library: &Library, analyzer: &Analyze
 impl StagedIndex {
     /// Swaps the new index in; on failure the previous one is put back.
     pub fn commit(self) -> Result<(), String> {
-        let old = self.staging.with_extension("old");
-        if self.target.exists() {
-            std::fs::rename(&self.target, &old)
-                .map_err(|e| format!("cannot replace {}: {e}", self.target.display()))?;
-        }
-        if let Err(e) = std::fs::rename(&self.staging, &self.target) {
-            let _ = std::fs::rename(&old, &self.target);
-            return Err(format!("cannot move the new index into place: {e}"));
-        }
-        let _ = std::fs::remove_dir_all(&old);
-        Ok(())
+        crate::output::swap_in(&self.staging, &self.target)
+            .map_err(|e| format!("cannot move the new index into {}: {e}", self.target.display()))
     }
 
     /// Drops the staged index (the build failed later).
