@@ -1,5 +1,5 @@
 //! The whole pipeline: load → validate → link → render → post-process →
-//! write, with per-phase timings. Nothing is written unless every stage
+//! feeds → operator index → write, with per-phase timings. Nothing is written unless every stage
 //! before it finished without errors.
 
 use std::path::{Path, PathBuf};
@@ -11,6 +11,7 @@ use jiff::civil::Date;
 use crate::config::Config;
 use crate::content::{self, Kind};
 use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::feeds;
 use crate::library::Library;
 use crate::output::{self, CopiedFile};
 use crate::render::{self, OutputFile, Theme};
@@ -69,6 +70,7 @@ pub struct BuildReport {
     /// All files written.
     pub files: usize,
     pub phases: Vec<(&'static str, Duration)>,
+    pub feeds: feeds::FeedStats,
     pub elapsed: Duration,
     /// Whether output was written.
     pub written: bool,
@@ -205,7 +207,14 @@ pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<R
 pub fn build(options: &BuildOptions) -> BuildReport {
     let start = Instant::now();
     let mut report = BuildReport::default();
-    if let Some(rendered) = render_site(options, &mut report) {
+    if let Some(mut rendered) = render_site(options, &mut report) {
+        let out_dir = options.output_dir();
+        let feeds_start = Instant::now();
+        let previous = feeds::read_previous(&out_dir);
+        let (feed_files, stats) = feeds::generate(&rendered.library, &rendered.config, previous.as_ref());
+        rendered.files.extend(feed_files);
+        report.feeds = stats;
+        report.phases.push(("feeds", feeds_start.elapsed()));
         // The operator index is built first and swapped in last, so an
         // error in either leaves both the old site and the old index.
         let index_start = Instant::now();
@@ -223,7 +232,6 @@ pub fn build(options: &BuildOptions) -> BuildReport {
         };
         if let Some(staged) = staged {
             let write_start = Instant::now();
-            let out_dir = options.output_dir();
             match output::write_site(&out_dir, &rendered.files, &rendered.copies) {
                 Ok(()) => match staged.commit() {
                     Ok(()) => {

@@ -36,6 +36,77 @@ pub struct Config {
     /// GB/T 2260 code → name. The default covers 兴安盟 and its 旗县市.
     #[serde(default = "default_regions")]
     pub regions: BTreeMap<String, String>,
+    /// 政策找人: the profile vocabularies and feed settings.
+    #[serde(default)]
+    pub profiles: ProfileConfig,
+}
+
+/// The configurable profile dimensions. 主体类型, 行业 (GB/T 4754) and 企业规模
+/// are national standards and fixed; regions come from `[regions]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileConfig {
+    /// 人群: URL code → name.
+    #[serde(default = "default_groups")]
+    pub groups: BTreeMap<String, String>,
+    /// 资质: URL code → name.
+    #[serde(default = "default_qualifications")]
+    pub qualifications: BTreeMap<String, String>,
+    /// How many 人群 one profile feed may combine. Every combination up to
+    /// this size gets a feed, so it bounds the number of feeds.
+    #[serde(default = "default_max_groups")]
+    pub max_groups: usize,
+    /// Newest entries per feed; 0 means no limit.
+    #[serde(default = "default_feed_limit")]
+    pub feed_limit: usize,
+}
+
+impl Default for ProfileConfig {
+    fn default() -> Self {
+        ProfileConfig {
+            groups: default_groups(),
+            qualifications: default_qualifications(),
+            max_groups: default_max_groups(),
+            feed_limit: default_feed_limit(),
+        }
+    }
+}
+
+fn code_map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+fn default_groups() -> BTreeMap<String, String> {
+    code_map(&[
+        ("graduate", "高校毕业生"),
+        ("veteran", "退役军人"),
+        ("disabled", "残疾人"),
+        ("dibao", "低保对象"),
+        ("tekun", "特困人员"),
+        ("elderly", "老年人"),
+        ("farmer", "农牧民"),
+        ("poverty", "脱贫人口"),
+        ("migrant", "农民工"),
+        ("minor", "未成年人"),
+    ])
+}
+
+fn default_qualifications() -> BTreeMap<String, String> {
+    code_map(&[
+        ("hightech", "高新技术企业"),
+        ("srdi", "专精特新中小企业"),
+        ("techsme", "科技型中小企业"),
+        ("individual", "个体工商户"),
+        ("coop", "农牧民合作社"),
+    ])
+}
+
+fn default_max_groups() -> usize {
+    3
+}
+
+fn default_feed_limit() -> usize {
+    20
 }
 
 /// 页脚: the registration data every government site must show.
@@ -78,7 +149,7 @@ fn default_paginate_by() -> usize {
 }
 
 fn default_regions() -> BTreeMap<String, String> {
-    [
+    code_map(&[
         ("152200", "兴安盟"),
         ("152201", "乌兰浩特市"),
         ("152202", "阿尔山市"),
@@ -86,10 +157,7 @@ fn default_regions() -> BTreeMap<String, String> {
         ("152222", "科尔沁右翼中旗"),
         ("152223", "扎赉特旗"),
         ("152224", "突泉县"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+    ])
 }
 
 /// The State Council's 22-class 主题分类 (gov.cn policy library), 一级 with

@@ -143,7 +143,9 @@ fn is_external(href: &str, site_domain: &str) -> bool {
     host != site_domain.to_ascii_lowercase()
 }
 
-/// Escapes text for a double-quoted HTML attribute.
+/// Escapes text for a double-quoted HTML attribute, or for XML text and
+/// attributes (feeds). Drops the C0 controls XML 1.0 cannot carry at all,
+/// which would make a whole feed unreadable.
 pub fn escape_attr(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -153,6 +155,8 @@ pub fn escape_attr(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {}
             _ => out.push(c),
         }
     }

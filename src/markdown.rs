@@ -127,20 +127,30 @@ pub fn sanitize(fragment: &str) -> String {
     SANITIZER.clean(fragment).to_string()
 }
 
-/// Plain text of the first paragraph, cut to `max_chars` characters: the
-/// default description of a document.
+/// Plain text of the first paragraph (after any addressee line), cut to
+/// `max_chars` characters: the default description of a document.
 pub fn summary(markdown: &str, max_chars: usize) -> String {
     let mut text = String::new();
+    let mut addressee = String::new();
     let mut in_paragraph = false;
     for event in Parser::new_ext(markdown, options()) {
         match event {
             Event::Start(Tag::Paragraph) => in_paragraph = true,
+            // The addressee line of an official document (各省、自治区…：)
+            // says nothing about it; the next paragraph does.
+            Event::End(TagEnd::Paragraph) if text.trim_end().ends_with(['：', ':']) => {
+                addressee = std::mem::take(&mut text);
+                in_paragraph = false;
+            }
             Event::End(TagEnd::Paragraph) if !text.trim().is_empty() => break,
             Event::End(TagEnd::Paragraph) => in_paragraph = false,
             Event::Text(t) | Event::Code(t) if in_paragraph => text.push_str(&t),
             Event::SoftBreak | Event::HardBreak if in_paragraph => {}
             _ => {}
         }
+    }
+    if text.trim().is_empty() {
+        text = addressee;
     }
     truncate_chars(text.trim(), max_chars)
 }
@@ -208,5 +218,7 @@ mod tests {
     fn summary_takes_first_paragraph() {
         assert_eq!(summary("## 标题\n\n第一段**文字**。\n\n第二段。", 100), "第一段文字。");
         assert_eq!(summary("一二三四五", 3), "一二三…");
+        assert_eq!(summary("各省、自治区人民政府：\n\n现将有关事项通知如下。", 100), "现将有关事项通知如下。");
+        assert_eq!(summary("各部门：", 100), "各部门：");
     }
 }

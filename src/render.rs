@@ -300,6 +300,7 @@ pub fn render_site(library: &Library, config: &Config, theme: &Theme) -> (Vec<Ou
         }
     }
     jobs.push(Job::Search);
+    jobs.push(Job::Feeds);
     jobs.push(Job::NotFound);
 
     let results: Vec<Result<Vec<OutputFile>, Diagnostic>> =
@@ -347,6 +348,7 @@ fn site_value<'a>(library: &Library, config: &'a Config) -> SiteValue<'a> {
         ("政策文件库", "/policies/"),
         ("政策解读", "/interpretations/"),
         ("问答知识库", "/qa/"),
+        ("政策找人", "/feeds/"),
         ("分类浏览", "/search/"),
     ]
     .into_iter()
@@ -390,6 +392,8 @@ fn summary<'a>(library: &'a Library, id: DocId, description: &str) -> Summary<'a
 }
 
 enum Job {
+    /// The 政策找人 page at `/feeds/`.
+    Feeds,
     Document(DocId),
     Section(DocId),
     /// A top-level list without an `_index.md`.
@@ -422,6 +426,7 @@ impl Site<'_> {
             Job::TaxonomyIndex(t) => self.render_taxonomy_index(t).map(|f| vec![f]),
             Job::Term(t, term) => self.render_term(t, term),
             Job::Search => self.render_search().map(|f| vec![f]),
+            Job::Feeds => self.render_feeds().map(|f| vec![f]),
             Job::NotFound => {
                 let mut context = self.base_context("页面未找到", PageMeta::default(), Vec::new());
                 context.insert("page_kind", "404");
@@ -919,6 +924,26 @@ impl Site<'_> {
             context.insert("page_kind", "term");
             "term.html"
         })
+    }
+
+    fn render_feeds(&self) -> Result<OutputFile, Diagnostic> {
+        let mut context = self.base_context(
+            "政策找人",
+            self.taxonomy_meta(
+                "政策找人",
+                "选择您的身份、地区、行业或人群，查看适用于您的政策，并订阅 Atom、RSS 或 JSON Feed。",
+            ),
+            home_crumbs(),
+        );
+        let dimensions = crate::profile::Dimensions::from_config(self.config);
+        // Embedded for the script; `</` is escaped so the JSON cannot close
+        // the <script> element it sits in.
+        let json = serde_json::to_string(&dimensions).unwrap_or_default().replace("</", "<\\/");
+        context.insert("dimensions", &dimensions);
+        context.insert("dimensions_json", &json);
+        context.insert("page_kind", "feeds");
+        let html = self.render("feeds.html", &context, "/feeds/", None)?;
+        Ok(OutputFile { path: "feeds/index.html".into(), bytes: html.into_bytes() })
     }
 
     fn render_search(&self) -> Result<OutputFile, Diagnostic> {

@@ -271,6 +271,34 @@ impl<'a> FieldReader<'a> {
         out
     }
 
+    /// A sub-table such as `[audience]`, read with its own reader. Pass that
+    /// reader back to [`Self::absorb`] so its problems, unknown keys
+    /// included, are reported.
+    pub fn table(&mut self, key: &'static str) -> Option<FieldReader<'a>> {
+        let (location, value) = self.take(key)?;
+        match value {
+            DeValue::Table(table) => Some(FieldReader {
+                file: self.file,
+                source: self.source,
+                offset: self.offset,
+                table,
+                read: BTreeSet::new(),
+                syntax_errors: self.syntax_errors.clone(),
+                diagnostics: Vec::new(),
+            }),
+            _ => {
+                self.type_error(key, location, "a table", &format!("a [{key}] section at the end of the front matter"));
+                None
+            }
+        }
+    }
+
+    /// Takes over the problems found by a sub-table reader.
+    pub fn absorb(&mut self, nested: FieldReader<'a>) {
+        let problems = nested.finish();
+        self.diagnostics.extend(problems);
+    }
+
     /// Reports a required key that is missing.
     pub fn require<T>(&mut self, key: &str, value: Option<T>, example: &str) -> Option<T> {
         if value.is_none() && !self.table.contains_key(key) {

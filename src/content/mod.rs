@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location, did_you_mean};
+use crate::profile::{Audience, DIMENSIONS, Dimensions};
 use front_matter::{FieldReader, Located, split};
 
 pub const CONTENT_DIR: &str = "content";
@@ -91,6 +92,27 @@ pub struct PolicyMeta {
     pub region: Option<String>,
     pub attachments: Vec<Attachment>,
     pub related: Vec<Located<String>>,
+    /// `[audience]`: who the policy applies to (政策找人).
+    pub audience: Audience,
+    /// `[apply]`: the 申兑指南.
+    pub apply: Option<Apply>,
+}
+
+/// 申兑指南: how to obtain what a policy grants.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Apply {
+    /// 申报截止
+    pub deadline: Option<Date>,
+    /// 免申即享: granted without an application.
+    pub no_application: bool,
+    /// 申报条件
+    pub conditions: Vec<String>,
+    /// 咨询方式
+    pub contact: Option<String>,
+    /// 办理渠道 (`where` in front matter)
+    pub channel: Option<String>,
+    /// 在线办理
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -450,6 +472,19 @@ fn read_policy(r: &mut FieldReader<'_>, config: &Config) -> PolicyMeta {
             }
         })
         .collect();
+    let audience = match r.table("audience") {
+        Some(mut t) => {
+            let audience = read_audience(&mut t, config);
+            r.absorb(t);
+            audience
+        }
+        None => Audience::default(),
+    };
+    let apply = r.table("apply").map(|mut t| {
+        let apply = read_apply(&mut t);
+        r.absorb(t);
+        apply
+    });
     PolicyMeta {
         doc_number,
         index_number: index_number.map(|v| v.value).unwrap_or_default(),
@@ -477,6 +512,59 @@ fn read_policy(r: &mut FieldReader<'_>, config: &Config) -> PolicyMeta {
         region: region.map(|v| v.value),
         attachments,
         related: r.strings("related"),
+        audience,
+        apply,
+    }
+}
+
+fn read_audience(t: &mut FieldReader<'_>, config: &Config) -> Audience {
+    let dimensions = Dimensions::from_config(config);
+    let mut audience = Audience::default();
+    for d in 0..DIMENSIONS {
+        let dimension = &dimensions.list[d];
+        for value in t.strings(dimension.field) {
+            match dimensions.lookup(d, &value.value) {
+                Some(v) if audience.0[d].contains(&v) => {}
+                Some(v) => audience.0[d].push(v),
+                None => {
+                    let names = dimension.values.iter().flat_map(|v| [v.label.as_str(), v.code.as_str()]);
+                    let hint = match did_you_mean(&value.value, names) {
+                        Some(s) => format!("did you mean \"{s}\"?"),
+                        None => {
+                            let known: Vec<String> =
+                                dimension.values.iter().map(|v| format!("{} ({})", v.label, v.code)).collect();
+                            format!("use one of: {}; or add it under [profiles] in config.toml", known.join(", "))
+                        }
+                    };
+                    t.error(
+                        Some(value.location),
+                        format!("unknown {} \"{}\" in [audience]", dimension.label, value.value),
+                        hint,
+                    );
+                }
+            }
+        }
+        audience.0[d].sort_unstable();
+    }
+    audience
+}
+
+fn read_apply(t: &mut FieldReader<'_>) -> Apply {
+    let url = t.string("url").and_then(|v| {
+        if crate::markdown::is_safe_url(&v.value) {
+            Some(v.value)
+        } else {
+            t.error(Some(v.location), format!("url \"{}\" is not allowed", v.value), "use an http(s) URL");
+            None
+        }
+    });
+    Apply {
+        deadline: t.date("deadline").map(|v| v.value),
+        no_application: t.bool("no_application").unwrap_or(false),
+        conditions: t.strings("conditions").into_iter().map(|v| v.value).collect(),
+        contact: t.string("contact").map(|v| v.value).filter(|s| !s.is_empty()),
+        channel: t.string("where").map(|v| v.value).filter(|s| !s.is_empty()),
+        url,
     }
 }
 
