@@ -237,13 +237,14 @@ fn demo(corpus: &Path, content: &Path) -> Result<String> {
         }
     }
 
+    let kept: BTreeMap<&PathBuf, String> = files.keys().map(|path| (path, kept_tables(&content.join(path)))).collect();
     let mut deleted = 0;
     for folder in DEMO_FOLDERS {
         deleted += delete_markdown(&content.join("policies").join(folder))?;
     }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for (path, policy) in &files {
-        write_policy(&content.join(path), policy)?;
+        write_policy(&content.join(path), policy, &kept[path])?;
         let folder = DEMO_FOLDERS
             .iter()
             .find(|folder| path.starts_with(Path::new("policies").join(folder)))
@@ -300,7 +301,8 @@ fn bench(corpus: &Path, site: &Path, docs: usize, seed: u64) -> Result<String> {
         }
         policy.doc_number = Some(format!("兴政发〔{}〕{k}号", date.year));
         policy.topics = random_topics(&mut rng);
-        write_policy(&folder.join(format!("{k}.md")), &policy)?;
+        let audience = random_audience(&mut rng);
+        write_policy(&folder.join(format!("{k}.md")), &policy, &audience)?;
     }
     Ok(format!(
         "bench: wrote {docs} files under {} and {} (from {} laws, seed {seed}), deleted {deleted} old files first",
@@ -1256,9 +1258,15 @@ impl Policy {
         out
     }
 
-    fn render(&self) -> Result<String> {
-        let front_matter = self.front_matter();
+    /// `tables` are TOML tables (`[audience]`, `[apply]`) put after the
+    /// checked keys, since TOML tables must come last.
+    fn render(&self, tables: &str) -> Result<String> {
+        let mut front_matter = self.front_matter();
         check_front_matter(&front_matter, self)?;
+        if !tables.is_empty() {
+            front_matter.push('\n');
+            front_matter.push_str(tables);
+        }
         let body = self.body.trim_end();
         Ok(if body.is_empty() {
             format!("+++\n{front_matter}+++\n")
@@ -1404,8 +1412,27 @@ fn check_topic(topic: &str) -> Result<()> {
     }
 }
 
-fn write_policy(path: &Path, policy: &Policy) -> Result<()> {
-    let text = policy.render()?;
+/// The hand-written `[audience]` and `[apply]` tables of a file about to be
+/// rewritten: editors add them to converted policies, and converting again
+/// must not lose them.
+fn kept_tables(path: &Path) -> String {
+    let Ok(old) = fs::read_to_string(path) else { return String::new() };
+    let Some(front_matter) = old.strip_prefix("+++\n").and_then(|rest| rest.split_once("\n+++\n")).map(|(f, _)| f)
+    else {
+        return String::new();
+    };
+    let mut offset = 0;
+    for line in front_matter.split_inclusive('\n') {
+        if line.starts_with("[audience]") || line.starts_with("[apply]") {
+            return format!("{}\n", front_matter[offset..].trim_end());
+        }
+        offset += line.len();
+    }
+    String::new()
+}
+
+fn write_policy(path: &Path, policy: &Policy, tables: &str) -> Result<()> {
+    let text = policy.render(tables)?;
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }
@@ -1451,6 +1478,55 @@ impl Lcg {
         self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         ((self.0 >> 33) % bound as u64) as usize
     }
+}
+
+/// A random `[audience]`: each dimension is restricted with some
+/// probability, to one to three of its values, the way real policies name
+/// a few groups or industries. About a third of policies apply to everyone.
+fn random_audience(rng: &mut Lcg) -> String {
+    let regions = ["152200", "152201", "152202", "152221", "152222", "152223", "152224"];
+    let groups = [
+        "高校毕业生",
+        "退役军人",
+        "残疾人",
+        "低保对象",
+        "特困人员",
+        "老年人",
+        "农牧民",
+        "脱贫人口",
+        "农民工",
+        "未成年人",
+    ];
+    let qualifications = ["高新技术企业", "专精特新中小企业", "科技型中小企业", "个体工商户", "农牧民合作社"];
+    let industries: Vec<&str> = zhiku::profile::INDUSTRIES.iter().map(|(code, _)| *code).collect();
+    let sizes: Vec<&str> = zhiku::profile::SIZES.iter().map(|(_, name)| *name).collect();
+    let dimensions: [(&str, &[&str], usize); 6] = [
+        ("subjects", &["个人", "法人"], 30),
+        ("regions", &regions, 15),
+        ("industries", &industries, 20),
+        ("sizes", &sizes, 15),
+        ("groups", &groups, 20),
+        ("qualifications", &qualifications, 10),
+    ];
+    let mut lines = Vec::new();
+    for (field, values, percent) in dimensions {
+        if rng.next(100) >= percent {
+            continue;
+        }
+        let count = 1 + rng.next(3.min(values.len()));
+        let mut chosen: Vec<String> = Vec::new();
+        while chosen.len() < count {
+            let value = values[rng.next(values.len())].to_string();
+            if !chosen.contains(&value) {
+                chosen.push(value);
+            }
+        }
+        if field == "subjects" {
+            chosen.truncate(1);
+        }
+        lines.push(format!("{field} = {}", toml_array(&chosen)));
+    }
+    if lines.is_empty() { String::new() } else { format!("[audience]\n{}\n", lines.join("\n")) }
 }
 
 /// One or two distinct 一级 classes.

@@ -86,11 +86,12 @@ impl BuildReport {
     pub fn summary_line(&self) -> String {
         let status = if self.written { "构建完成" } else { "构建失败" };
         format!(
-            "{status}：{} 个页面（政策文件 {}，问答 {}，解读 {}），{} 个错误，{} 个警告，用时 {:.2} 秒",
+            "{status}：{} 个页面（政策文件 {}，问答 {}，解读 {}），{} 组订阅源，{} 个错误，{} 个警告，用时 {:.2} 秒",
             self.pages,
             self.policies,
             self.qa,
             self.interpretations,
+            self.feeds.feeds,
             self.diagnostics.error_count(),
             self.diagnostics.warning_count(),
             self.elapsed.as_secs_f64()

@@ -252,6 +252,14 @@ struct Site<'a> {
     summaries: Vec<Value>,
     /// Description per document: front matter or first paragraph.
     descriptions: Vec<String>,
+    dimensions: crate::profile::Dimensions,
+}
+
+/// One restricted `[audience]` dimension, as the policy page shows it.
+#[derive(Serialize)]
+struct AudienceRow {
+    label: &'static str,
+    values: Vec<Link>,
 }
 
 const SUMMARY_CHARS: usize = 120;
@@ -269,7 +277,8 @@ pub fn render_site(library: &Library, config: &Config, theme: &Theme) -> (Vec<Ou
         .into_par_iter()
         .map(|id| Value::from_serializable(&summary(library, id, &descriptions[id])))
         .collect();
-    let site = Site { library, config, tera: &tera, summaries, descriptions };
+    let dimensions = crate::profile::Dimensions::from_config(config);
+    let site = Site { library, config, tera: &tera, summaries, descriptions, dimensions };
 
     let numbers: Vec<(String, String)> =
         library.doc_numbers().map(|(n, id)| (n.to_string(), library.docs[id].url.clone())).collect();
@@ -569,6 +578,29 @@ impl Site<'_> {
                 context.insert("interpretations", &self.summaries(&links.interpretations));
                 context.insert("related", &self.summaries(&links.related));
                 context.insert("cited_by", &self.summaries(&links.cited_by));
+                let audience: Vec<AudienceRow> = p
+                    .audience
+                    .0
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, values)| !values.is_empty())
+                    .map(|(d, values)| {
+                        let dimension = &self.dimensions.list[d];
+                        let values = values
+                            .iter()
+                            .map(|&v| Link {
+                                label: dimension.values[v].label.clone(),
+                                url: format!("/feeds/{}-{}.atom", dimension.prefix, dimension.values[v].code),
+                            })
+                            .collect();
+                        AudienceRow { label: dimension.label, values }
+                    })
+                    .collect();
+                context.insert("audience", &audience);
+                context.insert_value(
+                    "apply",
+                    p.apply.as_ref().map_or(Value::none(), |a| Value::from_serializable(&crate::feeds::apply_json(a))),
+                );
                 "policy.html"
             }
             Kind::Interpretation => {

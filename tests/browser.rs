@@ -1,6 +1,7 @@
 //! Accessibility in a real browser: builds the demo site and runs axe-core in
-//! headless Debian Chromium over the home, list, policy and Q&A pages, in
-//! the normal, high-contrast and large-text modes (tests/browser/axe.mjs).
+//! headless Debian Chromium over the home, list, policy, Q&A and 政策找人
+//! pages, in the normal, high-contrast and large-text modes, and drives the
+//! 政策找人 picker (tests/browser/axe.mjs).
 //!
 //! Needs `/usr/bin/chromium` and `npm ci --prefix tests/browser`; `.ci/run`
 //! installs both.
@@ -32,5 +33,5 @@ fn axe_finds_no_serious_violations_and_no_console_errors() {
     let stdout = String::from_utf8_lossy(&result.stdout);
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert!(result.status.success(), "axe run failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("checked 7 pages"), "{stdout}");
+    assert!(stdout.contains("checked 8 pages"), "{stdout}");
 }

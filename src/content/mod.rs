@@ -704,6 +704,33 @@ mod tests {
     }
 
     #[test]
+    fn audience_values_are_checked_with_hints() {
+        let config = Config::parse("base_url = \"https://x.gov.cn\"\ntitle = \"t\"\n").unwrap();
+        let source = "+++\ntitle = \"t\"\nindex_number = \"1\"\nissuers = [\"国务院\"]\nwritten = 2024-01-01\n\
+                      published = 2024-01-02\ntopics = [\"其他\"]\ngenre = \"通知\"\n\n[audience]\n\
+                      groups = [\"高校毕业\", \"graduate\", \"退役军人\"]\nregions = [\"152201\"]\ngroup = [\"x\"]\n\n\
+                      [apply]\ndeadline = 2024-02-30\nno_application = true\n+++\n正文\n";
+        let (doc, problems) = parse_document("policies/a.md", source, &config);
+        let messages: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+        assert!(
+            messages.iter().any(|m| m.contains("11:11: unknown 人群 \"高校毕业\" in [audience]")
+                && m.contains("did you mean \"高校毕业生\"?")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("13:1: unknown key `group`") && m.contains("`groups`")),
+            "{messages:?}"
+        );
+        assert!(messages.iter().any(|m| m.contains("16:12: invalid TOML: invalid date")), "{messages:?}");
+        assert_eq!(messages.len(), 3, "{messages:?}");
+        let policy = doc.unwrap();
+        let policy = policy.policy().unwrap();
+        // Code and name of the same group count once.
+        assert_eq!(policy.audience.0[crate::profile::GROUP].len(), 2);
+        assert!(policy.apply.as_ref().is_some_and(|a| a.no_application && a.deadline.is_none()));
+    }
+
+    #[test]
     fn kinds_follow_folders() {
         assert_eq!(Kind::of_path("policies/laws/a.md"), Kind::Policy);
         assert_eq!(Kind::of_path("policies/_index.md"), Kind::Section);

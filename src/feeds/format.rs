@@ -195,10 +195,9 @@ fn fragment(library: &Library, dimensions: &Dimensions, base: &str, e: &Entry) -
     let atom = format!(
         "<entry>\n<id>{u}</id>\n<title>{title}</title>\n<link rel=\"alternate\" type=\"text/html\" href=\"{u}\"/>\n\
          <published>{}</published>\n<updated>{}</updated>\n{author}{categories}\n\
-         <summary>{}</summary>\n<content type=\"html\">{}</content>\n</entry>\n",
+         <content type=\"html\">{}</content>\n</entry>\n",
         rfc3339(e.published),
         rfc3339(e.updated),
-        xml_escape(&e.summary),
         xml_escape(&html),
         u = xml_escape(&url),
     );
@@ -218,7 +217,6 @@ fn fragment(library: &Library, dimensions: &Dimensions, base: &str, e: &Entry) -
         "id": url,
         "url": url,
         "title": e.title,
-        "summary": e.summary,
         "content_html": html,
         "date_published": rfc3339(e.published),
         "date_modified": rfc3339(e.updated),

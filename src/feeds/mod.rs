@@ -33,6 +33,7 @@ use crate::profile::{DIMENSIONS, Dimensions, Profile};
 use crate::render::OutputFile;
 
 pub use changes::State;
+pub use format::apply_json;
 
 pub const FEEDS_DIR: &str = "feeds";
 pub const PROFILES_FILE: &str = "profiles.json";
@@ -331,8 +332,6 @@ pub fn generate(library: &Library, config: &Config, previous: Option<&State>) ->
                 "url": doc.url,
                 "title": doc.title,
                 "doc_number": entry.doc_number,
-                "published": entry.published.to_string(),
-                "updated": entry.updated.to_string(),
                 "status": library.status[id].map(|s| s.slug()),
                 "audience": p.map(|p| audience_codes(&p.audience, dimensions)),
                 "apply": p.and_then(|p| p.apply.as_ref()).map(format::apply_json),
@@ -345,7 +344,7 @@ pub fn generate(library: &Library, config: &Config, previous: Option<&State>) ->
         "feeds": written.keys().collect::<Vec<_>>(),
         "policies": policies,
     });
-    files.push(json_file(PROFILES_FILE, &index));
+    files.push(OutputFile { path: format!("{FEEDS_DIR}/{PROFILES_FILE}"), bytes: index.to_string().into_bytes() });
 
     let state = State::of(library, &matcher, written.keys().cloned().collect());
     let change_log = changes::diff(previous, &state, &matcher, &written);

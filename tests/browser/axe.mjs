@@ -39,7 +39,7 @@ const server = createServer(async (req, res) => {
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const base = `http://127.0.0.1:${server.address().port}`;
 
-const pages = (process.env.ZHIKU_AXE_PAGES ?? "/,/policies/,/qa/,/search/,/topics/").split(",");
+const pages = (process.env.ZHIKU_AXE_PAGES ?? "/,/policies/,/qa/,/search/,/topics/,/feeds/").split(",");
 // One policy page and one Q&A page, found from the lists, so the test
 // follows whatever the demo content is.
 const browser = await chromium.launch({
@@ -81,6 +81,26 @@ try {
       }
     }
   }
+  // 政策找人: pick a profile, read the matches, and check that nothing the
+  // visitor picked appears in any request the page makes.
+  const requests = [];
+  page.on("request", (r) => requests.push(r.url()));
+  await page.goto(`${base}/feeds/`);
+  await page.waitForSelector("#finder:not([hidden])");
+  await page.selectOption("#finder-s", "person");
+  await page.check('input[name="g"][value="disabled"]');
+  await page.waitForSelector("#finder-list li");
+  const titles = await page.$$eval("#finder-list li > a", (as) => as.map((a) => a.textContent));
+  if (!titles.some((t) => t.includes("残疾人保障法"))) failures.push(`finder: 残疾人保障法 not among ${titles.length} matches`);
+  if (titles.some((t) => t.includes("中小企业促进法"))) failures.push("finder: a company-only policy was shown to a person");
+  const atom = await page.inputValue('#finder-subscribe input[data-format="atom"]');
+  const feed = await page.request.get(atom);
+  if (!atom.endsWith(".atom") || feed.status() !== 200) failures.push(`finder: feed ${atom} answered ${feed.status()}`);
+  await page.reload();
+  await page.waitForSelector("#finder-list li");
+  if (!(await page.isChecked('input[name="g"][value="disabled"]'))) failures.push("finder: the profile was not kept across a reload");
+  const leaks = requests.filter((u) => u.includes("disabled") || u.includes("person"));
+  if (leaks.length) failures.push(`finder: the profile reached the server: ${leaks.join(" ")}`);
   failures.push(...consoleErrors.map((e) => `console error: ${e}`));
   console.log(`checked ${all.length} pages in 3 modes: ${all.join(" ")}`);
 } finally {

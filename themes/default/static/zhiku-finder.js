@@ -179,10 +179,14 @@ async function init() {
     });
     document.getElementById("finder-subscribe").hidden = false;
 
+    // Policies written for what the visitor picked come first, newest
+    // first within each rank; those for everyone follow.
+    const specific = (a) => a.filter((allowed, d) => allowed.length > 0 && profile[d].length > 0).length;
     const matches = [];
     audiences.forEach((a, i) => {
       if (admits(profile, a, dims)) matches.push(i);
     });
+    matches.sort((x, y) => specific(audiences[y]) - specific(audiences[x]) || x - y);
     const list = document.getElementById("finder-list");
     list.replaceChildren();
     const now = Date.now();
