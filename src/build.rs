@@ -160,6 +160,8 @@ pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<R
     phases.mark("load+validate", "关联文件、计算有效性…");
     report.diagnostics.extend(loaded.diagnostics);
     let library = Library::link(loaded.documents, options.as_of, &mut report.diagnostics);
+    // Personal information and internal text must never be published.
+    report.diagnostics.extend(crate::check::gate(&options.root, &library));
     phases.mark("link", "渲染页面…");
     report.documents = library.docs.len();
     let count = |kind| library.docs.iter().filter(|d| d.kind == kind).count();

@@ -39,6 +39,18 @@ pub struct Config {
     /// 政策找人: the profile vocabularies and feed settings.
     #[serde(default)]
     pub profiles: ProfileConfig,
+    #[serde(default)]
+    pub serve: ServeConfig,
+}
+
+/// `zhiku serve` settings.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    /// Access token for /console and /api; the ZHIKU_TOKEN environment
+    /// variable overrides it. Required to serve beyond 127.0.0.1.
+    #[serde(default)]
+    pub token: String,
 }
 
 /// The configurable profile dimensions. 主体类型, 行业 (GB/T 4754) and 企业规模

@@ -154,6 +154,30 @@ impl Diagnostics {
     }
 
     /// All diagnostics in the plain form, one block per problem.
+    /// The stable JSON form of `zhiku check --format json`.
+    pub fn to_json(&self) -> String {
+        let problems: Vec<serde_json::Value> = self
+            .items
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "severity": d.severity.to_string(),
+                    "file": d.file,
+                    "line": d.location.as_ref().map(|l| l.line),
+                    "column": d.location.as_ref().map(|l| l.col),
+                    "message": d.message,
+                    "hint": d.hint,
+                })
+            })
+            .collect();
+        let value = serde_json::json!({
+            "errors": self.error_count(),
+            "warnings": self.warning_count(),
+            "problems": problems,
+        });
+        serde_json::to_string_pretty(&value).unwrap_or_default()
+    }
+
     pub fn to_plain(&self) -> String {
         let mut out = String::new();
         for d in &self.items {

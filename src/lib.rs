@@ -7,6 +7,7 @@
 //! [`build`] runs the whole pipeline.
 
 pub mod build;
+pub mod check;
 pub mod config;
 pub mod content;
 pub mod diagnostics;

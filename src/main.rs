@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use jiff::civil::Date;
 
 use zhiku::build::{self, BuildOptions};
+use zhiku::check::{self, CheckOptions};
 use zhiku::content::front_matter::parse_date;
 use zhiku::scaffold::{self, NewKind};
 use zhiku::search::{self, SearchRequest};
@@ -32,6 +33,14 @@ enum NewWhat {
     Policy,
     /// 问答
     Qa,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Readable text with the offending source lines
+    Human,
+    /// JSON: {"errors", "warnings", "problems": [{severity, file, line, column, message, hint}]}
+    Json,
 }
 
 #[derive(clap::Args, Clone)]
@@ -81,6 +90,17 @@ enum Command {
         /// Print JSON (schema in docs/search-json.md) instead of text
         #[arg(long)]
         json: bool,
+    },
+    /// Check the knowledge base: citations of repealed policies, answers due
+    /// for review, personal data, internal text in public fields,
+    /// near-duplicate questions, broken links, site identity (质量检查)
+    Check {
+        /// Judge 有效性 and review dates as of this date, YYYY-MM-DD (default: today)
+        #[arg(long, value_parser = parse_as_of)]
+        as_of: Option<Date>,
+        /// Output format
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
     },
     /// Create a new policy or Q&A draft with every required key (新建文档)
     New {
@@ -170,6 +190,21 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(&e),
         },
+        Command::Check { as_of, format } => {
+            if !build::is_site_root(&cli.root) {
+                return fail(&format!("{} has no config.toml; pass --root", cli.root.display()));
+            }
+            let options = CheckOptions { root: cli.root.clone(), as_of: as_of.unwrap_or_else(build::today) };
+            let diagnostics = check::run(&options);
+            match format {
+                Format::Human => {
+                    print!("{}", diagnostics.to_pretty(&options.root, std::io::stdout().is_terminal()));
+                    println!("检查完成：{} 个错误，{} 个警告", diagnostics.error_count(), diagnostics.warning_count());
+                }
+                Format::Json => println!("{}", diagnostics.to_json()),
+            }
+            if diagnostics.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+        }
         Command::New { what, title } => {
             let kind = match what {
                 NewWhat::Policy => NewKind::Policy,

@@ -76,10 +76,15 @@ fn run_build(options: &BuildOptions, timings: bool) -> (BuildReport, Option<Stri
     (report, error)
 }
 
-pub fn serve(options: ServeOptions) -> Result<(), String> {
-    if !options.interface.is_loopback() && options.token.as_deref().is_none_or(str::is_empty) {
+pub fn serve(mut options: ServeOptions) -> Result<(), String> {
+    // The environment wins over config.toml, so a token need not be
+    // committed with the site.
+    options.token = options.token.filter(|t| !t.is_empty()).or_else(|| {
+        crate::config::Config::load(&options.build.root).ok().map(|c| c.serve.token).filter(|t| !t.is_empty())
+    });
+    if !options.interface.is_loopback() && options.token.is_none() {
         return Err(format!(
-            "refusing to serve internal data (/api) on {} without an access token: set {TOKEN_ENV}, or keep the default 127.0.0.1",
+            "refusing to serve internal data (/console, /api) on {} without an access token: set {TOKEN_ENV} or [serve] token in config.toml, or keep the default 127.0.0.1",
             options.interface
         ));
     }
@@ -142,6 +147,8 @@ pub fn serve(options: ServeOptions) -> Result<(), String> {
     let app = Router::new()
         .route("/__zhiku/wait", get(wait_for_build))
         .route("/api/search", get(api_search))
+        .route("/console", get(console_page))
+        .route("/console/{asset}", get(console_asset))
         .fallback(get(serve_file))
         .with_state(state);
     let address = SocketAddr::new(options.interface, options.port);
@@ -180,18 +187,99 @@ async fn wait_for_build(State(state): State<AppState>, Query(query): Query<WaitQ
     ([(header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
 }
 
+/// Cookie that carries the access token for the console in a browser.
+const TOKEN_COOKIE: &str = "zhiku_token";
+
+/// The token a request presents: `Authorization: Bearer TOKEN`, or the
+/// console's cookie.
+fn presented_token(headers: &HeaderMap) -> Option<&str> {
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    bearer.or_else(|| {
+        headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|pair| pair.trim().strip_prefix(TOKEN_COOKIE)?.strip_prefix('='))
+    })
+}
+
 /// Whether the request may read internal data: it carries the access token
-/// (`Authorization: Bearer TOKEN`) when one is set; without a token the
-/// server is on loopback, and the Host header must name loopback too, so a
-/// web page cannot reach the API through DNS rebinding.
+/// when one is set; without a token the server is on loopback, and the Host
+/// header must name loopback too, so a web page cannot reach the API
+/// through DNS rebinding.
 fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
     let Some(token) = &state.token else {
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
         return is_loopback_host(host);
     };
-    let given =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    given.is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes()))
+    presented_token(headers).is_some_and(|g| constant_time_eq(g.as_bytes(), token.as_bytes()))
+}
+
+#[derive(serde::Deserialize)]
+struct ConsoleQuery {
+    token: Option<String>,
+}
+
+fn unauthorised_page() -> Response {
+    let body = "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>需要访问令牌</title>\
+                <h1>需要访问令牌</h1><p>坐席答复台含内部口径，请使用管理员提供的地址（/console?token=…）打开。</p></html>";
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /console`: the operator console. `?token=` is exchanged for an
+/// HttpOnly cookie and dropped from the address bar, so the token is not
+/// left in history or shown on screen.
+async fn console_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<ConsoleQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    if let (Some(token), Ok(Query(ConsoleQuery { token: Some(given) }))) = (&state.token, &query) {
+        if !constant_time_eq(given.as_bytes(), token.as_bytes()) {
+            return unauthorised_page();
+        }
+        let cookie = format!("{TOKEN_COOKIE}={given}; Path=/; HttpOnly; SameSite=Strict");
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, "/console".to_string()), (header::SET_COOKIE, cookie)])
+            .into_response();
+    }
+    if !authorised(&state, &headers) {
+        return unauthorised_page();
+    }
+    console_file("text/html; charset=utf-8", include_str!("console/console.html"))
+}
+
+async fn console_asset(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path(asset): axum::extract::Path<String>,
+) -> Response {
+    if !authorised(&state, &headers) {
+        return unauthorised_page();
+    }
+    match asset.as_str() {
+        "console.js" => console_file("text/javascript; charset=utf-8", include_str!("console/console.js")),
+        "console.css" => console_file("text/css; charset=utf-8", include_str!("console/console.css")),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+fn console_file(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "no-store"),
+            (header::HeaderName::from_static("x-frame-options"), "DENY"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 fn is_loopback_host(host: &str) -> bool {
@@ -248,6 +336,8 @@ fn content_type(path: &Path) -> &'static str {
         "js" | "mjs" => "text/javascript; charset=utf-8",
         "json" => "application/json",
         "xml" => "application/xml; charset=utf-8",
+        "atom" => "application/atom+xml; charset=utf-8",
+        "rss" => "application/rss+xml; charset=utf-8",
         "txt" => "text/plain; charset=utf-8",
         "svg" => "image/svg+xml",
         "png" => "image/png",

@@ -64,6 +64,9 @@ pub struct SearchDoc {
     pub date: Option<String>,
     /// Facet paths, e.g. `["topic", "科技、教育", "教育"]`.
     pub facets: Vec<Vec<String>>,
+    /// What the operator console shows besides the hit (Q&A only): JSON
+    /// with 责任部门, 类目, dates and the cited policies with their status.
+    pub detail: Option<serde_json::Value>,
 }
 
 /// Every searchable document of the library (sections are lists, not
@@ -121,6 +124,30 @@ pub fn documents(library: &Library) -> Vec<SearchDoc> {
                     facets.push(facet("department", &[&q.department]));
                     regions.extend(q.regions.iter().map(String::as_str));
                     facets.push(vec![CURRENT.to_string()]);
+                    let policies: Vec<serde_json::Value> = library.links[id]
+                        .cites
+                        .iter()
+                        .map(|&p| {
+                            let cited = &library.docs[p];
+                            let status = library.status[p];
+                            serde_json::json!({
+                                "title": cited.title,
+                                "url": cited.url,
+                                "doc_number": cited.policy().and_then(|m| m.doc_number.as_ref()).map(|n| n.value.clone()),
+                                "status": status.map(|s| s.slug()),
+                                "status_label": status.map(|s| s.label()),
+                            })
+                        })
+                        .collect();
+                    search.detail = Some(serde_json::json!({
+                        "answer": search.body,
+                        "category": q.category,
+                        "department": q.department,
+                        "regions": q.regions,
+                        "updated": q.updated.to_string(),
+                        "review_by": q.review_by.map(|d| d.to_string()),
+                        "policies": policies,
+                    }));
                 }
                 Meta::Page | Meta::Section(_) => facets.push(vec![CURRENT.to_string()]),
             }

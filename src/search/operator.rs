@@ -47,7 +47,7 @@ fn schema() -> Schema {
     for name in ["path", "doc_number"] {
         builder.add_text_field(name, STRING | STORED);
     }
-    for name in ["kind", "url", "title_text", "status", "date", "body_text", "internal_text"] {
+    for name in ["kind", "url", "title_text", "status", "date", "body_text", "internal_text", "detail"] {
         builder.add_text_field(name, STORED);
     }
     builder.add_facet_field("facets", FacetOptions::default());
@@ -64,6 +64,7 @@ struct Fields {
     date: Field,
     body_text: Field,
     internal_text: Field,
+    detail: Field,
     facets: Field,
 }
 
@@ -80,6 +81,7 @@ impl Fields {
             date: f("date"),
             body_text: f("body_text"),
             internal_text: f("internal_text"),
+            detail: f("detail"),
             facets: f("facets"),
         }
     }
@@ -133,6 +135,9 @@ pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Re
         doc.add_text(fields.date, d.date.as_deref().unwrap_or(""));
         doc.add_text(fields.body_text, &d.body);
         doc.add_text(fields.internal_text, &internal);
+        if let Some(detail) = &d.detail {
+            doc.add_text(fields.detail, detail.to_string());
+        }
         for facet in &d.facets {
             doc.add_facet(fields.facets, Facet::from_path(facet.iter()));
         }
@@ -194,6 +199,11 @@ pub struct SearchRequest {
     #[arg(long)]
     #[serde(default)]
     pub facets: bool,
+    /// Add each Q&A's answer details (责任部门, dates, cited policies and
+    /// their status) under `detail`, as the operator console shows them
+    #[arg(long)]
+    #[serde(default)]
+    pub detail: bool,
 }
 
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -215,6 +225,9 @@ pub struct Hit {
     pub snippet: String,
     /// 内部口径, for operators only.
     pub internal: Option<String>,
+    /// Only when the request asked for it, and only for Q&A.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -315,6 +328,11 @@ impl OperatorIndex {
                 score,
                 snippet,
                 internal,
+                detail: if request.detail {
+                    optional(self.fields.detail).and_then(|d| serde_json::from_str(&d).ok())
+                } else {
+                    None
+                },
             });
         }
         let mut facets = BTreeMap::new();
