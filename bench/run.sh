@@ -41,6 +41,13 @@ bench_site() {
   awk -v m="$median_m" 'BEGIN {printf "peak RSS median: %.1f MiB\n", m / 1024}'
   echo "phases (last run):"
   grep -E '^  [a-z+]' "$WORK/log-$name"
+  echo "feeds: $(find "$WORK/out-$name/feeds" -name '*.atom' | wc -l) feed keys x 3 formats," \
+    "$(du -sb "$WORK/out-$name/feeds" | cut -f1) bytes under feeds/," \
+    "profiles.json $(stat -c %s "$WORK/out-$name/feeds/profiles.json") bytes" \
+    "($(gzip -c "$WORK/out-$name/feeds/profiles.json" | wc -c) gzipped)"
+  /usr/bin/time -f "%e %M" -o "$WORK/time" "$BIN" --root "$root" check --as-of "$AS_OF" > "$WORK/check-$name" || true
+  read -r t m < "$WORK/time"
+  echo "zhiku check: ${t} s, peak RSS $(awk -v m="$m" 'BEGIN {printf "%.1f", m / 1024}') MiB, $(tail -1 "$WORK/check-$name")"
 }
 
 bench_site demo .

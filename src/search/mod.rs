@@ -9,6 +9,7 @@
 pub mod analyzer;
 pub mod operator;
 pub mod pinyin;
+pub mod segment;
 pub mod snippet;
 pub mod text;
 
@@ -161,6 +162,32 @@ pub fn documents(library: &Library) -> Vec<SearchDoc> {
             search
         })
         .collect()
+}
+
+/// The words of the public fields (title, 相似问法, keywords, body; never
+/// 内部口径) of every document, counted, as the public search's
+/// vocabulary: what a browser may cut a query into.
+pub fn public_vocabulary(docs: &[SearchDoc], analyzer: &Analyzer) -> segment::Vocabulary {
+    use rayon::prelude::*;
+    let counts = docs
+        .par_iter()
+        .map(|d| {
+            let mut counts: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+            let fields = [d.title.as_str(), &d.variants.join("\n"), &d.keywords.join("\n"), d.body.as_str()];
+            for field in fields {
+                for word in analyzer.index_words(field) {
+                    *counts.entry(word).or_default() += 1;
+                }
+            }
+            counts
+        })
+        .reduce(std::collections::BTreeMap::new, |mut a, b| {
+            for (word, count) in b {
+                *a.entry(word).or_default() += count;
+            }
+            a
+        });
+    segment::Vocabulary::from_counts(&counts)
 }
 
 pub fn index_dir(root: &Path) -> PathBuf {

@@ -1,0 +1,88 @@
+//! The public search's query tokenisation is the same in the browser as in
+//! Rust: test vectors from corpus sentences (the demo's policies and laws),
+//! written by Rust and checked by tests/browser/tokenize_vectors.mjs.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use common::date;
+use zhiku::build::{BuildOptions, BuildReport, render_site};
+use zhiku::search::segment::simplified_table;
+use zhiku::search::text::{bigrams, normalise};
+use zhiku::search::{self, Analyzer, Layers};
+
+/// Sentences of the demo's documents, cut at sentence ends, 4 to 80
+/// characters, each once, in document order.
+fn corpus_sentences(docs: &[search::SearchDoc], limit: usize) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for doc in docs.iter().filter(|d| d.kind == "policy") {
+        for sentence in doc.body.split(['。', '！', '？', '；', '\n']) {
+            let sentence = sentence.trim();
+            let chars = sentence.chars().count();
+            if (4..=80).contains(&chars) && seen.insert(sentence.to_string()) {
+                out.push(sentence.to_string());
+                if out.len() == limit {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn browser_and_rust_cut_queries_the_same_way() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut report = BuildReport::default();
+    let rendered = render_site(&BuildOptions::new(root, date("2026-11-26")), &mut report).expect("demo renders");
+    let docs = search::documents(&rendered.library);
+    let analyzer = Analyzer::load(&search::index_dir(root), Layers::ALL).unwrap();
+    let vocabulary = search::public_vocabulary(&docs, &analyzer);
+    assert!(vocabulary.len() > 5_000, "{}", vocabulary.len());
+
+    let mut sentences = corpus_sentences(&docs, 1500);
+    assert!(sentences.len() >= 1000, "{}", sentences.len());
+    // Forms a caller types: traditional characters, full-width letters and
+    // digits, 文号 brackets, Latin words, spaces.
+    sentences.extend(
+        [
+            "個人所得稅怎麼申報",
+            "ＡＢＣ１２３ 社保卡",
+            "国发〔2019〕5号",
+            "12345热线 投诉",
+            "醫療保險報銷",
+            "Wi-Fi 和 5G 基站",
+        ]
+        .map(String::from),
+    );
+    let vectors: Vec<serde_json::Value> = sentences
+        .iter()
+        .map(|s| {
+            serde_json::json!({
+                "text": s,
+                "normalised": normalise(s),
+                "words": vocabulary.segment(s),
+                "bigrams": bigrams(&normalise(s)),
+            })
+        })
+        .collect();
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("vocabulary.txt"), vocabulary.to_lines()).unwrap();
+    std::fs::write(dir.path().join("simplified.txt"), simplified_table()).unwrap();
+    std::fs::write(dir.path().join("vectors.json"), serde_json::to_vec(&vectors).unwrap()).unwrap();
+    let output = Command::new("node")
+        .arg(root.join("tests/browser/tokenize_vectors.mjs"))
+        .arg(root.join("themes/default/static/zhiku-tokenize.js"))
+        .arg(dir.path())
+        .output()
+        .expect("node is needed: apt-get install -y nodejs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains(&format!("{} sentences agree", vectors.len())), "{stdout}");
+}
