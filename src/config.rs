@@ -280,7 +280,31 @@ impl Config {
                 .with_hint("see the configuration reference in README.md")
         })?;
         config.base_url = config.base_url.trim_end_matches('/').to_string();
+        config.check_profiles()?;
         Ok(config)
+    }
+
+    /// Profile codes become feed URLs (`g-graduate+veteran`), so they must
+    /// be URL-safe and free of the key separators `.` and `+`.
+    fn check_profiles(&self) -> Result<(), Diagnostic> {
+        let p = &self.profiles;
+        for (table, codes) in [("groups", &p.groups), ("qualifications", &p.qualifications)] {
+            if let Some(bad) = codes.keys().find(|c| {
+                c.is_empty() || !c.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_')
+            }) {
+                return Err(Diagnostic::error(CONFIG_FILE, None, format!("[profiles.{table}] code \"{bad}\" cannot be used in a feed URL"))
+                    .with_hint("use lowercase ASCII letters, digits and `_` for the code, and the Chinese name as its value: graduate = \"高校毕业生\""));
+            }
+        }
+        if !(1..=5).contains(&p.max_groups) {
+            return Err(Diagnostic::error(
+                CONFIG_FILE,
+                None,
+                format!("[profiles] max_groups = {} is out of range", p.max_groups),
+            )
+            .with_hint("use 1 to 5: every combination of up to max_groups 人群 gets a feed"));
+        }
+        Ok(())
     }
 
     /// Whether `value` ("一级" or "一级\二级") is a known 主题分类.
@@ -345,6 +369,15 @@ mod tests {
         let err = Config::parse("base_url = \"x\"\ntitle = \"t\"\ntitel = \"u\"\n").unwrap_err();
         assert_eq!(err.location.unwrap().line, 3);
         assert!(err.message.contains("titel"), "{}", err.message);
+    }
+
+    #[test]
+    fn profile_codes_must_be_url_safe() {
+        let base = "base_url = \"x\"\ntitle = \"t\"\n";
+        let err = Config::parse(&format!("{base}[profiles.groups]\n\"a.b\" = \"某人群\"\n")).unwrap_err();
+        assert!(err.message.contains("\"a.b\" cannot be used in a feed URL"), "{}", err.message);
+        assert!(Config::parse(&format!("{base}[profiles]\nmax_groups = 9\n")).is_err());
+        assert!(Config::parse(&format!("{base}[profiles.groups]\nstudent = \"学生\"\n")).is_ok());
     }
 
     #[test]
