@@ -241,6 +241,7 @@ fn browser_matcher_agrees_with_rust_on_every_pickable_profile() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "{stdout}\n{stderr}");
         assert!(stdout.contains(&format!("{} profiles agree", vectors.len())), "{stdout}");
+        println!("{}: {} pickable profiles agree", site.display(), vectors.len());
         // Every feed a visitor can be pointed to exists.
         for v in &vectors {
             let feed = v["feed"].as_str().unwrap();
