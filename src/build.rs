@@ -71,6 +71,7 @@ pub struct BuildReport {
     pub files: usize,
     pub phases: Vec<(&'static str, Duration)>,
     pub feeds: feeds::FeedStats,
+    pub public_index: search::public_index::PublicIndexStats,
     pub elapsed: Duration,
     /// Whether output was written.
     pub written: bool,
@@ -221,8 +222,18 @@ pub fn build(options: &BuildOptions) -> BuildReport {
         // The operator index is built first and swapped in last, so an
         // error in either leaves both the old site and the old index.
         let index_start = Instant::now();
-        let staged = search::stage_operator_index(&options.operator_index_dir(), &rendered.library, &rendered.analyzer);
+        let search_docs = search::documents(&rendered.library);
+        let staged = search::stage_operator_index(&options.operator_index_dir(), &search_docs, &rendered.analyzer);
         report.phases.push(("operator index", index_start.elapsed()));
+        let public_start = Instant::now();
+        let (public_files, public_stats) = search::public_index::build(
+            &search::public_index::public_documents(search_docs),
+            &rendered.analyzer,
+            &rendered.config.regions,
+        );
+        rendered.files.extend(public_files);
+        report.public_index = public_stats;
+        report.phases.push(("static index", public_start.elapsed()));
         let staged = match staged {
             Ok(staged) => Some(staged),
             Err(e) => {

@@ -358,7 +358,7 @@ fn site_value<'a>(library: &Library, config: &'a Config) -> SiteValue<'a> {
         ("政策解读", "/interpretations/"),
         ("问答知识库", "/qa/"),
         ("政策找人", "/feeds/"),
-        ("分类浏览", "/search/"),
+        ("搜索", "/search/"),
     ]
     .into_iter()
     .map(|(label, url)| Link { label: label.into(), url: url.into() })
@@ -980,10 +980,10 @@ impl Site<'_> {
 
     fn render_search(&self) -> Result<OutputFile, Diagnostic> {
         let mut context = self.base_context(
-            "分类浏览",
+            "搜索",
             self.taxonomy_meta(
-                "分类浏览",
-                "按主题分类、发文机关、年份、公文种类和有效性浏览政策文件，按类目浏览问答。",
+                "搜索",
+                "全文搜索政策文件、政策解读和问答，或按主题分类、发文机关、年份、公文种类和有效性浏览。",
             ),
             home_crumbs(),
         );

@@ -39,9 +39,9 @@ fn browser_and_rust_cut_queries_the_same_way() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut report = BuildReport::default();
     let rendered = render_site(&BuildOptions::new(root, date("2026-11-26")), &mut report).expect("demo renders");
-    let docs = search::documents(&rendered.library);
+    let docs = search::public_index::public_documents(search::documents(&rendered.library));
     let analyzer = Analyzer::load(&search::index_dir(root), Layers::ALL).unwrap();
-    let vocabulary = search::public_vocabulary(&docs, &analyzer);
+    let vocabulary = search::public_index::vocabulary(&docs, &analyzer);
     assert!(vocabulary.len() > 5_000, "{}", vocabulary.len());
 
     let mut sentences = corpus_sentences(&docs, 1500);
@@ -71,7 +71,32 @@ fn browser_and_rust_cut_queries_the_same_way() {
         })
         .collect();
 
+    // Every 文号 of the demo, written the ways callers write it, must give
+    // the browser the term the index has it under.
+    let numbers: Vec<serde_json::Value> = docs
+        .iter()
+        .filter_map(|d| d.doc_number.as_deref())
+        .filter_map(|n| zhiku::content::doc_number::parse(n).ok())
+        .flat_map(|p| {
+            let n = p.number;
+            let term = search::public_index::doc_number_term(&n);
+            let forms = match n.year {
+                Some(y) => vec![
+                    n.to_string(),
+                    format!("{}[{y}]{}号", n.agency, n.serial),
+                    format!("{}（{y}）{}号", n.agency, n.serial),
+                    format!("{}{y}年{}号", n.agency, n.serial),
+                    format!("关于{}〔{y}〕第{}号文件", n.agency, n.serial),
+                ],
+                None => vec![n.to_string(), format!("{}{}号", n.agency, n.serial)],
+            };
+            forms.into_iter().map(move |text| serde_json::json!({ "text": text, "term": term }))
+        })
+        .collect();
+    assert!(numbers.len() > 100, "{}", numbers.len());
+
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("numbers.json"), serde_json::to_vec(&numbers).unwrap()).unwrap();
     std::fs::write(dir.path().join("vocabulary.txt"), vocabulary.to_lines()).unwrap();
     std::fs::write(dir.path().join("simplified.txt"), simplified_table()).unwrap();
     std::fs::write(dir.path().join("vectors.json"), serde_json::to_vec(&vectors).unwrap()).unwrap();

@@ -9,6 +9,7 @@
 pub mod analyzer;
 pub mod operator;
 pub mod pinyin;
+pub mod public_index;
 pub mod segment;
 pub mod snippet;
 pub mod text;
@@ -164,32 +165,6 @@ pub fn documents(library: &Library) -> Vec<SearchDoc> {
         .collect()
 }
 
-/// The words of the public fields (title, 相似问法, keywords, body; never
-/// 内部口径) of every document, counted, as the public search's
-/// vocabulary: what a browser may cut a query into.
-pub fn public_vocabulary(docs: &[SearchDoc], analyzer: &Analyzer) -> segment::Vocabulary {
-    use rayon::prelude::*;
-    let counts = docs
-        .par_iter()
-        .map(|d| {
-            let mut counts: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-            let fields = [d.title.as_str(), &d.variants.join("\n"), &d.keywords.join("\n"), d.body.as_str()];
-            for field in fields {
-                for word in analyzer.index_words(field) {
-                    *counts.entry(word).or_default() += 1;
-                }
-            }
-            counts
-        })
-        .reduce(std::collections::BTreeMap::new, |mut a, b| {
-            for (word, count) in b {
-                *a.entry(word).or_default() += count;
-            }
-            a
-        });
-    segment::Vocabulary::from_counts(&counts)
-}
-
 pub fn index_dir(root: &Path) -> PathBuf {
     root.join(INDEX_DIR)
 }
@@ -202,13 +177,13 @@ pub struct StagedIndex {
 
 /// Builds the operator index of `library` next to `target`; nothing
 /// replaces the previous index until [`StagedIndex::commit`].
-pub fn stage_operator_index(target: &Path, library: &Library, analyzer: &Analyzer) -> Result<StagedIndex, String> {
+pub fn stage_operator_index(target: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> Result<StagedIndex, String> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().map_or("operator".into(), |n| n.to_string_lossy().into_owned());
     let staging = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    operator::build(&staging, &documents(library), analyzer).map_err(|e| {
+    operator::build(&staging, docs, analyzer).map_err(|e| {
         let _ = std::fs::remove_dir_all(&staging);
         format!("cannot build the operator index: {e}")
     })?;

@@ -1,52 +1,17 @@
 // Runs axe-core in headless Debian Chromium over the main page types of a
 // built site and fails on any serious or critical violation, or on any
 // console error. Usage: node axe.mjs PUBLIC_DIR
-import { createServer } from "node:http";
-import { readFile, stat } from "node:fs/promises";
 import { createRequire } from "node:module";
-import path from "node:path";
-import { chromium } from "playwright-core";
+import { finish, launchChromium, serveStatic } from "./harness.mjs";
 
 const require = createRequire(import.meta.url);
-const root = path.resolve(process.argv[2] ?? "public");
-const TYPES = {
-  ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "text/javascript",
-  ".svg": "image/svg+xml", ".xml": "application/xml", ".txt": "text/plain", ".json": "application/json",
-};
-
-async function resolveFile(urlPath) {
-  const decoded = decodeURIComponent(urlPath.split("?")[0]);
-  const file = path.join(root, decoded);
-  if (!file.startsWith(root)) return null;
-  try {
-    const info = await stat(file);
-    return info.isDirectory() ? path.join(file, "index.html") : file;
-  } catch {
-    return null;
-  }
-}
-
-const server = createServer(async (req, res) => {
-  const file = await resolveFile(req.url);
-  try {
-    const body = await readFile(file ?? path.join(root, "404.html"));
-    res.writeHead(file ? 200 : 404, { "content-type": TYPES[path.extname(file ?? ".html")] ?? "application/octet-stream" });
-    res.end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
-});
-await new Promise((r) => server.listen(0, "127.0.0.1", r));
-const base = `http://127.0.0.1:${server.address().port}`;
+const server = await serveStatic(process.argv[2] ?? "public");
+const base = server.base;
 
 const pages = (process.env.ZHIKU_AXE_PAGES ?? "/,/policies/,/qa/,/search/,/topics/,/feeds/").split(",");
 // One policy page and one Q&A page, found from the lists, so the test
 // follows whatever the demo content is.
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchChromium();
 const failures = [];
 try {
   const context = await browser.newContext();
@@ -107,8 +72,4 @@ try {
   await browser.close();
   server.close();
 }
-if (failures.length) {
-  console.error(failures.join("\n"));
-  process.exit(1);
-}
-console.log("axe: no serious or critical violations, no console errors");
+finish(failures, "axe: no serious or critical violations, no console errors");

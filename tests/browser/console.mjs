@@ -3,16 +3,14 @@
 // Without TOKEN: the console answers a query with its internal guidance.
 // With TOKEN: /console and /api refuse requests without it, and accept
 // the token exchanged for a cookie.
-import { chromium } from "playwright-core";
+
+import { finish, launchChromium } from "./harness.mjs";
 
 const [base, token] = process.argv.slice(2);
 const failures = [];
 const check = (ok, message) => ok || failures.push(message);
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
-});
+const browser = await launchChromium();
 try {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -59,8 +57,4 @@ try {
 } finally {
   await browser.close();
 }
-if (failures.length) {
-  console.error(failures.join("\n"));
-  process.exit(1);
-}
-console.log(token ? "console: token gate holds" : "console: internal answer shown");
+finish(failures, token ? "console: token gate holds" : "console: internal answer shown");

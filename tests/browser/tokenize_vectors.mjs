@@ -27,8 +27,16 @@ for (const v of vectors) {
     }
   }
 }
+const numbers = JSON.parse(readFileSync(path.join(dir, "numbers.json"), "utf8"));
+for (const n of numbers) {
+  const terms = t.docNumberTerms(t.normalise(n.text, simplified));
+  if (!terms.includes(n.term)) {
+    if (failures < 20) console.log(`文号 ${n.text}: browser ${JSON.stringify(terms)}, index ${n.term}`);
+    failures++;
+  }
+}
 if (failures > 0) {
   console.log(`${failures} disagreements`);
   process.exit(1);
 }
-console.log(`${vectors.length} sentences agree`);
+console.log(`${vectors.length} sentences agree; ${numbers.length} 文号 forms found`);

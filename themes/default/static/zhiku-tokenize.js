@@ -118,3 +118,25 @@ export function bigrams(text) {
     return run.chars.slice(1).map((c, k) => run.chars[k] + c);
   });
 }
+
+/**
+ * Index terms of every 文号 a normalised query may contain, in any common
+ * form (国发〔2019〕5号, 国发[2019]5号, 国发2019年5号, 国令第707号):
+ * `n:agency|year|serial`, as `public_index::doc_number_term` in Rust. Free
+ * text does not say where the agency starts, so every suffix of two to
+ * six characters is a candidate; only real ones match anything.
+ */
+export function docNumberTerms(normalised) {
+  const out = [];
+  const pattern = /([\u3400-\u9fff]{2,}?)\s*[〔\[［(（【]?\s*(\d{4})?\s*[〕\]］)）】年]?\s*第?\s*(\d+)\s*号/gu;
+  for (const m of normalised.matchAll(pattern)) {
+    const agency = [...m[1]];
+    const year = m[2] || "";
+    const serial = String(Number.parseInt(m[3], 10));
+    for (let len = 2; len <= Math.min(6, agency.length); len++) {
+      const term = `n:${agency.slice(agency.length - len).join("")}|${year}|${serial}`;
+      if (!out.includes(term)) out.push(term);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,313 @@
+//! The public site's search index: static files under `search/index/` that
+//! the browser client (`zhiku-search.js`) reads, so any web server or CDN
+//! can host search. Only public fields go in; 内部口径 never does.
+//!
+//! A query downloads the vocabulary buckets of its characters (to cut it
+//! exactly as [`segment`](super::segment) does), the posting shards of its
+//! terms, the facet blocks of the documents it matches, and the records of
+//! the results it shows. Shards are chosen by an FNV-1a hash that the client
+//! computes the same way.
+//!
+//! Ranking is BM25 (k1 = 1.2, b = 0.75) per field with the operator index's
+//! field boosts, summed: each posting carries the term's boosted,
+//! length-normalised frequency part for one document, and the client
+//! multiplies by the term's idf.
+
+use std::collections::BTreeMap;
+
+use rayon::prelude::*;
+use serde_json::json;
+
+use super::segment::{Vocabulary, simplified_table};
+use super::{Analyzer, SearchDoc};
+use crate::content::doc_number::{self, DocNumber};
+use crate::render::OutputFile;
+
+pub const DIR: &str = "search/index";
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+/// Posting weights are stored as integers in hundredths.
+const WEIGHT_SCALE: f64 = 100.0;
+/// Characters of body text kept per document for snippets.
+const EXCERPT_CHARS: usize = 600;
+/// A 文号 match outweighs any words, as in the operator index.
+const DOC_NUMBER_BOOST: f64 = 50.0;
+/// Target size of a posting shard.
+const SHARD_BYTES: usize = 8 * 1024;
+/// Documents per facet block.
+pub const FACET_BLOCK: usize = 1024;
+
+/// Word fields with the operator index's boosts (title > variants >
+/// keywords > body), then the bigram fields.
+const WORD_FIELDS: [(&str, f64); 4] = [("title", 4.0), ("variants", 3.0), ("keywords", 2.0), ("body", 1.0)];
+const BIGRAM_FIELDS: [(&str, f64); 3] = [("title", 2.0), ("variants", 1.5), ("body", 0.5)];
+
+/// The facets the search page counts, with their labels.
+pub const FACETS: [(&str, &str); 7] = [
+    ("kind", "类型"),
+    ("status", "有效性"),
+    ("topic", "主题分类"),
+    ("issuer", "发文机关"),
+    ("year", "年份"),
+    ("category", "类目"),
+    ("region", "地区"),
+];
+
+/// FNV-1a over UTF-8 bytes; the client has the same function.
+pub fn bucket(key: &str, buckets: usize) -> usize {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in key.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash as usize % buckets.max(1)
+}
+
+fn field_text(doc: &SearchDoc, field: &str) -> String {
+    match field {
+        "title" => doc.title.clone(),
+        "variants" => doc.variants.join("\n"),
+        "keywords" => doc.keywords.join("\n"),
+        _ => doc.body.clone(),
+    }
+}
+
+/// Term frequencies per field of one document.
+struct Analysed {
+    /// (namespace-prefixed term, field index) → count
+    counts: BTreeMap<(String, usize), u32>,
+    /// Length in terms of each word field, then each bigram field.
+    lengths: Vec<u32>,
+}
+
+/// The term a 文号 is indexed under: `n:国发|2019|5`, whatever brackets
+/// were used; the client derives the same from a query.
+pub fn doc_number_term(number: &DocNumber) -> String {
+    format!("n:{}|{}|{}", number.agency, number.year.map_or(String::new(), |y| y.to_string()), number.serial)
+}
+
+fn analyse(doc: &SearchDoc, analyzer: &Analyzer) -> Analysed {
+    let mut counts = BTreeMap::new();
+    let mut lengths = Vec::new();
+    for (f, (field, _)) in WORD_FIELDS.iter().enumerate() {
+        let words = analyzer.index_words(&field_text(doc, field));
+        lengths.push(words.len() as u32);
+        for word in words {
+            *counts.entry((format!("w:{word}"), f)).or_default() += 1;
+        }
+    }
+    for (f, (field, _)) in BIGRAM_FIELDS.iter().enumerate() {
+        let grams = analyzer.index_bigrams(&field_text(doc, field));
+        lengths.push(grams.len() as u32);
+        for gram in grams {
+            *counts.entry((format!("b:{gram}"), WORD_FIELDS.len() + f)).or_default() += 1;
+        }
+    }
+    Analysed { counts, lengths }
+}
+
+/// Facet values of a document, as the operator index files them (first
+/// level of hierarchical facets).
+fn facet_values(doc: &SearchDoc, facet: &str) -> Vec<String> {
+    let mut values: Vec<String> = doc
+        .facets
+        .iter()
+        .filter(|path| path.first().map(String::as_str) == Some(facet) && path.len() > 1)
+        .map(|path| path[1].clone())
+        .collect();
+    values.dedup();
+    values
+}
+
+/// Occurrences of every indexed word over all documents.
+fn word_counts(analysed: &[Analysed]) -> BTreeMap<String, u64> {
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for a in analysed {
+        for ((term, _), &count) in &a.counts {
+            if let Some(word) = term.strip_prefix("w:") {
+                *counts.entry(word.to_string()).or_default() += u64::from(count);
+            }
+        }
+    }
+    counts
+}
+
+/// The public search's vocabulary: the words of the public fields (title,
+/// 相似问法, keywords, body; never 内部口径), each with its cost. What a
+/// browser may cut a query into.
+pub fn vocabulary(docs: &[SearchDoc], analyzer: &Analyzer) -> Vocabulary {
+    let analysed: Vec<Analysed> = docs.par_iter().map(|d| analyse(d, analyzer)).collect();
+    Vocabulary::from_counts(&word_counts(&analysed))
+}
+
+/// What the static index holds, for the build summary and benchmarks.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PublicIndexStats {
+    pub documents: usize,
+    pub terms: usize,
+    pub files: usize,
+    pub bytes: usize,
+}
+
+/// Builds every file of the public search index from the public documents
+/// (pages, policies, interpretations and Q&A without 内部口径).
+/// `region_names` (GB/T 2260 code → name) label the 地区 facet.
+pub fn build(
+    docs: &[SearchDoc],
+    analyzer: &Analyzer,
+    region_names: &BTreeMap<String, String>,
+) -> (Vec<OutputFile>, PublicIndexStats) {
+    let analysed: Vec<Analysed> = docs.par_iter().map(|d| analyse(d, analyzer)).collect();
+    let fields = WORD_FIELDS.len() + BIGRAM_FIELDS.len();
+    let n = docs.len().max(1) as f64;
+    let average: Vec<f64> =
+        (0..fields).map(|f| (analysed.iter().map(|a| f64::from(a.lengths[f])).sum::<f64>() / n).max(1.0)).collect();
+    let boost =
+        |f: usize| if f < WORD_FIELDS.len() { WORD_FIELDS[f].1 } else { BIGRAM_FIELDS[f - WORD_FIELDS.len()].1 };
+
+    // term → [(doc, weight)], documents in order.
+    let mut postings: BTreeMap<String, Vec<(usize, u32)>> = BTreeMap::new();
+    for (id, doc) in docs.iter().enumerate() {
+        if let Some(number) = doc.doc_number.as_deref().and_then(|n| doc_number::parse(n).ok()) {
+            let weight = (DOC_NUMBER_BOOST * WEIGHT_SCALE) as u32;
+            postings.entry(doc_number_term(&number.number)).or_default().push((id, weight));
+        }
+    }
+    for (id, a) in analysed.iter().enumerate() {
+        let mut per_term: BTreeMap<&str, f64> = BTreeMap::new();
+        for ((term, f), &tf) in &a.counts {
+            let tf = f64::from(tf);
+            let norm = K1 * (1.0 - B + B * f64::from(a.lengths[*f]) / average[*f]);
+            *per_term.entry(term.as_str()).or_default() += boost(*f) * tf * (K1 + 1.0) / (tf + norm);
+        }
+        for (term, weight) in per_term {
+            let weight = (weight * WEIGHT_SCALE).round().max(1.0) as u32;
+            postings.entry(term.to_string()).or_default().push((id, weight));
+        }
+    }
+
+    let vocabulary = Vocabulary::from_counts(&word_counts(&analysed));
+    // About 8 KB of postings per shard, so a query fetches little more
+    // than the postings of its own terms.
+    let posting_bytes: usize = postings.iter().map(|(t, l)| t.len() + 8 + l.len() * 9).sum();
+    let term_shards = (posting_bytes / SHARD_BYTES).clamp(16, 1 << 16);
+    let vocab_shards = (vocabulary.len() / 400).clamp(16, 1024);
+
+    let mut files = Vec::new();
+    let file = |path: String, bytes: Vec<u8>| OutputFile { path: format!("{DIR}/{path}"), bytes };
+
+    let mut shards: Vec<BTreeMap<&str, Vec<u32>>> = vec![BTreeMap::new(); term_shards];
+    for (term, list) in &postings {
+        let flat = list.iter().flat_map(|&(d, w)| [d as u32, w]).collect();
+        shards[bucket(term, term_shards)].insert(term.as_str(), flat);
+    }
+    for (k, shard) in shards.iter().enumerate() {
+        files.push(file(format!("terms/{k}.json"), serde_json::to_vec(shard).unwrap_or_default()));
+    }
+
+    let lines = vocabulary.to_lines();
+    let mut unknown = 0;
+    let mut vocab_buckets: Vec<String> = vec![String::new(); vocab_shards];
+    for line in lines.lines() {
+        let Some((word, cost)) = line.split_once('\t') else { continue };
+        match word.chars().next() {
+            None => unknown = cost.parse::<u32>().unwrap_or(0),
+            Some(first) => {
+                let b = &mut vocab_buckets[bucket(&first.to_string(), vocab_shards)];
+                b.push_str(line);
+                b.push('\n');
+            }
+        }
+    }
+    for (k, text) in vocab_buckets.into_iter().enumerate() {
+        files.push(file(format!("vocab/{k}.txt"), text.into_bytes()));
+    }
+    files.push(file("simplified.txt".into(), simplified_table().into_bytes()));
+
+    // Facet value dictionaries, then per-document value ids in blocks.
+    let mut dictionaries: Vec<Vec<String>> = vec![Vec::new(); FACETS.len()];
+    let mut doc_facets: Vec<Vec<Vec<usize>>> = Vec::with_capacity(docs.len());
+    for doc in docs {
+        let mut ids = Vec::with_capacity(FACETS.len());
+        for (f, (facet, _)) in FACETS.iter().enumerate() {
+            let values = facet_values(doc, facet);
+            ids.push(
+                values
+                    .into_iter()
+                    .map(|v| match dictionaries[f].iter().position(|x| *x == v) {
+                        Some(i) => i,
+                        None => {
+                            dictionaries[f].push(v);
+                            dictionaries[f].len() - 1
+                        }
+                    })
+                    .collect(),
+            );
+        }
+        doc_facets.push(ids);
+    }
+    for (k, block) in doc_facets.chunks(FACET_BLOCK).enumerate() {
+        files.push(file(format!("facets/{k}.json"), serde_json::to_vec(block).unwrap_or_default()));
+    }
+
+    for (id, doc) in docs.iter().enumerate() {
+        let record = json!({
+            "url": doc.url,
+            "title": doc.title,
+            "kind": doc.kind,
+            "status": doc.status,
+            "doc_number": doc.doc_number,
+            "date": doc.date,
+            "excerpt": crate::markdown::truncate_chars(&doc.body, EXCERPT_CHARS),
+        });
+        files.push(file(format!("docs/{id}.json"), record.to_string().into_bytes()));
+    }
+
+    let meta = json!({
+        "version": 1,
+        "documents": docs.len(),
+        "term_shards": term_shards,
+        "vocab_shards": vocab_shards,
+        "unknown_cost": unknown,
+        "facet_block": FACET_BLOCK,
+        "weight_scale": WEIGHT_SCALE,
+        "facets": FACETS.iter().zip(&dictionaries).map(|((key, label), values)| {
+            let labels: Vec<&str> = values
+                .iter()
+                .map(|v| if *key == "region" { region_names.get(v).map_or(v.as_str(), String::as_str) } else { v.as_str() })
+                .collect();
+            json!({ "key": key, "label": label, "values": values, "labels": labels })
+        }).collect::<Vec<_>>(),
+    });
+    files.push(file("meta.json".into(), meta.to_string().into_bytes()));
+
+    let stats = PublicIndexStats {
+        documents: docs.len(),
+        terms: postings.len(),
+        files: files.len(),
+        bytes: files.iter().map(|f| f.bytes.len()).sum(),
+    };
+    (files, stats)
+}
+
+/// The public documents of the library: everything the operator index has
+/// except 内部口径.
+pub fn public_documents(mut docs: Vec<SearchDoc>) -> Vec<SearchDoc> {
+    for doc in &mut docs {
+        doc.internal = None;
+        doc.detail = None;
+    }
+    docs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_are_fnv1a() {
+        // FNV-1a 32 of "a" is 0xe40c292c.
+        assert_eq!(bucket("a", usize::MAX), 0xe40c_292c);
+        assert!(bucket("医保", 16) < 16);
+    }
+}
