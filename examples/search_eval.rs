@@ -14,6 +14,11 @@
 //!   the subjects (留言主题), one per distinct subject; relevant documents
 //!   are the replies to the messages with that subject.
 //!
+//! `--static` instead measures the public site's search: it writes each
+//! set's static index (as `zhiku build` does) to a temporary folder and
+//! runs the real browser client, `zhiku-search.js`, under Node over it
+//! (bench/static_eval.mjs), reading files instead of fetching them.
+//!
 //! The evaluation data never enters `content/` or any published output.
 
 use std::collections::{BTreeMap, HashSet};
@@ -176,6 +181,11 @@ fn main() {
     let work = tempfile_dir();
 
     let sets = [ncp(&corpus, sample, seed), citizen(&corpus)];
+    if args.iter().any(|a| a == "--static") {
+        evaluate_static(&sets, &work);
+        let _ = std::fs::remove_dir_all(&work);
+        return;
+    }
     let configs: [(&str, Layers); 6] = [
         ("bigram BM25 baseline", Layers::BIGRAMS_ONLY),
         ("jieba words", Layers::WORDS_ONLY),
@@ -208,6 +218,44 @@ fn main() {
         }
     }
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// Writes each set's public index and queries, then lets the browser client
+/// answer them under Node.
+fn evaluate_static(sets: &[EvalSet], work: &Path) {
+    let analyzer = Analyzer::load(Path::new("index"), Layers::ALL).expect("the repo's index/ resources load");
+    println!("| search | set | queries | MRR@10 | R@1 | R@5 | R@10 | p50 ms | p99 ms |");
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for set in sets {
+        let root = work.join(format!("static-{}", set.name));
+        let _ = std::fs::remove_dir_all(&root);
+        let (files, _) = zhiku::search::public_index::build(&set.docs, &analyzer, &BTreeMap::new());
+        for file in &files {
+            let path = root.join(&file.path);
+            std::fs::create_dir_all(path.parent().expect("index files are in folders")).expect("temp dir");
+            std::fs::write(path, &file.bytes).expect("temp file");
+        }
+        let ids: BTreeMap<&str, usize> = set.docs.iter().enumerate().map(|(i, d)| (d.path.as_str(), i)).collect();
+        let queries: Vec<serde_json::Value> = set
+            .queries
+            .iter()
+            .map(|(q, relevant)| {
+                let mut ids: Vec<usize> = relevant.iter().filter_map(|p| ids.get(p.as_str()).copied()).collect();
+                ids.sort_unstable();
+                serde_json::json!({ "q": q, "relevant": ids })
+            })
+            .collect();
+        std::fs::write(root.join("queries.json"), serde_json::to_vec(&queries).expect("json")).expect("temp file");
+        let output = std::process::Command::new("node")
+            .arg("bench/static_eval.mjs")
+            .arg("themes/default/static/zhiku-search.js")
+            .arg(&root)
+            .arg(set.name)
+            .output()
+            .expect("node runs the browser client");
+        print!("{}", String::from_utf8_lossy(&output.stdout));
+        eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    }
 }
 
 fn tempfile_dir() -> PathBuf {
