@@ -13,7 +13,7 @@
 //! length-normalised frequency part for one document, and the client
 //! multiplies by the term's idf.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use serde_json::json;
@@ -165,44 +165,92 @@ pub fn build(
     let boost =
         |f: usize| if f < WORD_FIELDS.len() { WORD_FIELDS[f].1 } else { BIGRAM_FIELDS[f - WORD_FIELDS.len()].1 };
 
-    // term → [(doc, weight)], documents in order.
-    let mut postings: BTreeMap<String, Vec<(usize, u32)>> = BTreeMap::new();
-    for (id, doc) in docs.iter().enumerate() {
-        if let Some(number) = doc.doc_number.as_deref().and_then(|n| doc_number::parse(n).ok()) {
-            let weight = (DOC_NUMBER_BOOST * WEIGHT_SCALE) as u32;
-            postings.entry(doc_number_term(&number.number)).or_default().push((id, weight));
-        }
-    }
-    for (id, a) in analysed.iter().enumerate() {
-        let mut per_term: BTreeMap<&str, f64> = BTreeMap::new();
-        for ((term, f), &tf) in &a.counts {
-            let tf = f64::from(tf);
-            let norm = K1 * (1.0 - B + B * f64::from(a.lengths[*f]) / average[*f]);
-            *per_term.entry(term.as_str()).or_default() += boost(*f) * tf * (K1 + 1.0) / (tf + norm);
-        }
-        for (term, weight) in per_term {
-            let weight = (weight * WEIGHT_SCALE).round().max(1.0) as u32;
-            postings.entry(term.to_string()).or_default().push((id, weight));
-        }
-    }
-
     let vocabulary = Vocabulary::from_counts(&word_counts(&analysed));
     // About 8 KB of postings per shard, so a query fetches little more
-    // than the postings of its own terms.
-    let posting_bytes: usize = postings.iter().map(|(t, l)| t.len() + 8 + l.len() * 9).sum();
+    // than the postings of its own terms; estimated from the term counts.
+    let posting_bytes: usize = analysed.iter().map(|a| a.counts.len() * 10).sum();
     let term_shards = (posting_bytes / SHARD_BYTES).clamp(16, 1 << 16);
     let vocab_shards = (vocabulary.len() / 400).clamp(16, 1024);
 
-    let mut files = Vec::new();
-    let file = |path: String, bytes: Vec<u8>| OutputFile { path: format!("{DIR}/{path}"), bytes };
+    // Per document, in parallel: (shard, term, weight) with the BM25
+    // frequency part of every field summed.
+    let weighted: Vec<Vec<(u32, String, u32)>> = analysed
+        .into_par_iter()
+        .map(|a| {
+            let mut per_term: BTreeMap<String, f64> = BTreeMap::new();
+            for ((term, f), tf) in a.counts {
+                let tf = f64::from(tf);
+                let norm = K1 * (1.0 - B + B * f64::from(a.lengths[f]) / average[f]);
+                *per_term.entry(term).or_default() += boost(f) * tf * (K1 + 1.0) / (tf + norm);
+            }
+            per_term
+                .into_iter()
+                .map(|(term, weight)| {
+                    let weight = (weight * WEIGHT_SCALE).round().max(1.0) as u32;
+                    (bucket(&term, term_shards) as u32, term, weight)
+                })
+                .collect()
+        })
+        .collect();
+    let doc_number_postings: Vec<(String, u32, u32)> = docs
+        .iter()
+        .enumerate()
+        .filter_map(|(id, doc)| {
+            let number = doc_number::parse(doc.doc_number.as_deref()?).ok()?;
+            Some((doc_number_term(&number.number), id as u32, (DOC_NUMBER_BOOST * WEIGHT_SCALE) as u32))
+        })
+        .collect();
 
-    let mut shards: Vec<BTreeMap<&str, Vec<u32>>> = vec![BTreeMap::new(); term_shards];
-    for (term, list) in &postings {
-        let flat = list.iter().flat_map(|&(d, w)| [d as u32, w]).collect();
-        shards[bucket(term, term_shards)].insert(term.as_str(), flat);
-    }
-    for (k, shard) in shards.iter().enumerate() {
-        files.push(file(format!("terms/{k}.json"), serde_json::to_vec(shard).unwrap_or_default()));
+    // Posting lists grouped by shard, one group of shards per thread; each
+    // thread reads every document's terms in document order and keeps its
+    // own, so lists come out sorted by document without locks.
+    let parts = rayon::current_num_threads().max(1);
+    let shards: Vec<BTreeMap<String, Vec<u32>>> = (0..parts)
+        .into_par_iter()
+        .map(|part| {
+            let mut lists: HashMap<String, Vec<u32>> = HashMap::new();
+            let mut add = |term: &str, doc: u32, weight: u32| match lists.get_mut(term) {
+                Some(list) => list.extend([doc, weight]),
+                None => {
+                    lists.insert(term.to_string(), vec![doc, weight]);
+                }
+            };
+            for (term, doc, weight) in &doc_number_postings {
+                if bucket(term, term_shards) % parts == part {
+                    add(term, *doc, *weight);
+                }
+            }
+            for (doc, terms) in weighted.iter().enumerate() {
+                for (shard, term, weight) in terms {
+                    if *shard as usize % parts == part {
+                        add(term, doc as u32, *weight);
+                    }
+                }
+            }
+            let mut by_shard: BTreeMap<usize, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
+            for (term, list) in lists {
+                by_shard.entry(bucket(&term, term_shards)).or_default().insert(term, list);
+            }
+            by_shard
+        })
+        .reduce(BTreeMap::new, |mut a, b| {
+            a.extend(b);
+            a
+        })
+        .into_values()
+        .collect();
+    let terms = shards.iter().map(BTreeMap::len).sum();
+    let mut files: Vec<OutputFile> = Vec::new();
+    let file = |path: String, bytes: Vec<u8>| OutputFile { path: format!("{DIR}/{path}"), bytes };
+    files.par_extend(shards.par_iter().map(|shard| {
+        let k = shard.keys().next().map_or(0, |t| bucket(t, term_shards));
+        file(format!("terms/{k}.json"), serde_json::to_vec(shard).unwrap_or_default())
+    }));
+    // Shards no term fell into are still written, so every fetch succeeds.
+    let present: std::collections::HashSet<usize> =
+        shards.iter().filter_map(|s| s.keys().next().map(|t| bucket(t, term_shards))).collect();
+    for k in (0..term_shards).filter(|k| !present.contains(k)) {
+        files.push(file(format!("terms/{k}.json"), b"{}".to_vec()));
     }
 
     let lines = vocabulary.to_lines();
@@ -283,7 +331,7 @@ pub fn build(
 
     let stats = PublicIndexStats {
         documents: docs.len(),
-        terms: postings.len(),
+        terms,
         files: files.len(),
         bytes: files.iter().map(|f| f.bytes.len()).sum(),
     };
