@@ -46,6 +46,9 @@ const SEARCH_CASES: &[(&str, &str)] = &[
     ("国发〔2019〕5号", "/policies/statecouncil/5365945/"),
     ("国发2019年5号", "/policies/statecouncil/5365945/"),
     ("低保申请进度查询", "/qa/jiuzhu/dibao-progress/"),
+    // Typed pinyin, full and initials.
+    ("wufeichengshi", "/policies/statecouncil/5359620/"),
+    ("wfcs", "/policies/statecouncil/5359620/"),
 ];
 
 #[test]

@@ -1,6 +1,8 @@
-//! The public search's query tokenisation is the same in the browser as in
-//! Rust: test vectors from corpus sentences (the demo's policies and laws),
-//! written by Rust and checked by tests/browser/tokenize_vectors.mjs.
+//! The public search's query analysis is the same in the browser as in
+//! Rust — normalisation, segmentation over the site's vocabulary, bigrams,
+//! synonyms, pinyin grams and 文号 — shown by test vectors from corpus
+//! sentences (the demo's policies and laws), written by Rust and checked by
+//! tests/browser/tokenize_vectors.mjs.
 
 mod common;
 
@@ -67,6 +69,7 @@ fn browser_and_rust_cut_queries_the_same_way() {
                 "normalised": normalise(s),
                 "words": vocabulary.segment(s),
                 "bigrams": bigrams(&normalise(s)),
+                "terms": search::public_index::query_terms(s, &vocabulary, &analyzer),
             })
         })
         .collect();
@@ -99,10 +102,12 @@ fn browser_and_rust_cut_queries_the_same_way() {
     std::fs::write(dir.path().join("numbers.json"), serde_json::to_vec(&numbers).unwrap()).unwrap();
     std::fs::write(dir.path().join("vocabulary.txt"), vocabulary.to_lines()).unwrap();
     std::fs::write(dir.path().join("simplified.txt"), simplified_table()).unwrap();
+    std::fs::write(dir.path().join("synonyms.txt"), analyzer.synonym_lines()).unwrap();
     std::fs::write(dir.path().join("vectors.json"), serde_json::to_vec(&vectors).unwrap()).unwrap();
     let output = Command::new("node")
         .arg(root.join("tests/browser/tokenize_vectors.mjs"))
         .arg(root.join("themes/default/static/zhiku-tokenize.js"))
+        .arg(root.join("themes/default/static/zhiku-search.js"))
         .arg(dir.path())
         .output()
         .expect("node is needed: apt-get install -y nodejs");

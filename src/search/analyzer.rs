@@ -141,9 +141,9 @@ pub struct AnalysedQuery {
     pub pinyin_initials: Vec<String>,
 }
 
-const SYNONYM_WEIGHT: f32 = 0.8;
-const FULL_PINYIN_GRAM: usize = 3;
-const INITIALS_GRAM: usize = 2;
+pub const SYNONYM_WEIGHT: f32 = 0.8;
+pub const FULL_PINYIN_GRAM: usize = 3;
+pub const INITIALS_GRAM: usize = 2;
 const SYNONYM_FREQ_MARGIN: usize = 20;
 
 impl Analyzer {
@@ -232,6 +232,19 @@ impl Analyzer {
         let words: Vec<&str> = self.jieba.cut(&text, self.layers.hmm).into_iter().map(|t| t.word).collect();
         let (full, initials) = pinyin::spell(&words, &self.phrases);
         (pinyin::letter_grams(&full, FULL_PINYIN_GRAM), pinyin::letter_grams(&initials, INITIALS_GRAM))
+    }
+
+    /// The other words of `word`'s synonym group (normalised), if any.
+    pub fn synonyms_of(&self, word: &str) -> &[String] {
+        if self.layers.synonyms { self.synonyms.get(word).map_or(&[], Vec::as_slice) } else { &[] }
+    }
+
+    /// Every synonym entry as `word\tother other…` lines, sorted: what the
+    /// public search ships.
+    pub fn synonym_lines(&self) -> String {
+        let mut words: Vec<&String> = self.synonyms.keys().collect();
+        words.sort();
+        words.into_iter().map(|w| format!("{w}\t{}\n", self.synonyms[w].join(" "))).collect()
     }
 
     /// Segments a query: its words (without function words, unless nothing

@@ -41,6 +41,8 @@ pub const FACET_BLOCK: usize = 1024;
 /// keywords > body), then the bigram fields.
 const WORD_FIELDS: [(&str, f64); 4] = [("title", 4.0), ("variants", 3.0), ("keywords", 2.0), ("body", 1.0)];
 const BIGRAM_FIELDS: [(&str, f64); 3] = [("title", 2.0), ("variants", 1.5), ("body", 0.5)];
+/// Letter grams of the title's pinyin: full (`p:`) and initials (`i:`).
+const PINYIN_FIELDS: [(&str, f64); 2] = [("p", 1.5), ("i", 1.0)];
 
 /// The facets the search page counts, with their labels.
 pub const FACETS: [(&str, &str); 7] = [
@@ -103,6 +105,14 @@ fn analyse(doc: &SearchDoc, analyzer: &Analyzer) -> Analysed {
             *counts.entry((format!("b:{gram}"), WORD_FIELDS.len() + f)).or_default() += 1;
         }
     }
+    let (full, initials) = analyzer.index_pinyin(&doc.title);
+    for (f, grams) in [full, initials].into_iter().enumerate() {
+        lengths.push(grams.len() as u32);
+        let prefix = PINYIN_FIELDS[f].0;
+        for gram in grams {
+            *counts.entry((format!("{prefix}:{gram}"), WORD_FIELDS.len() + BIGRAM_FIELDS.len() + f)).or_default() += 1;
+        }
+    }
     Analysed { counts, lengths }
 }
 
@@ -140,6 +150,41 @@ pub fn vocabulary(docs: &[SearchDoc], analyzer: &Analyzer) -> Vocabulary {
     Vocabulary::from_counts(&word_counts(&analysed))
 }
 
+/// The weighted terms the browser client looks up for a query (without
+/// 文号 terms, which `docNumberTerms` adds): its words, their synonyms at a
+/// lower weight, its bigrams, and pinyin letter grams of Latin tokens. The
+/// Rust twin of `terms()` in zhiku-search.js, for the parity vectors.
+pub fn query_terms(query: &str, vocabulary: &Vocabulary, analyzer: &Analyzer) -> Vec<(String, f32)> {
+    use super::analyzer::{FULL_PINYIN_GRAM, INITIALS_GRAM, SYNONYM_WEIGHT};
+    use super::pinyin::{letter_grams, looks_like_pinyin};
+    let normalised = super::text::normalise(query);
+    let mut out: Vec<(String, f32)> = Vec::new();
+    let mut push = |term: String, weight: f32| match out.iter_mut().find(|(t, _)| *t == term) {
+        Some(existing) => existing.1 = existing.1.max(weight),
+        None => out.push((term, weight)),
+    };
+    for word in vocabulary.segment(query) {
+        push(format!("w:{word}"), 1.0);
+        for other in analyzer.synonyms_of(&word) {
+            push(format!("w:{other}"), SYNONYM_WEIGHT);
+        }
+    }
+    for gram in super::text::bigrams(&normalised) {
+        push(format!("b:{gram}"), 1.0);
+    }
+    for token in normalised.split(|c: char| !c.is_ascii_alphabetic()) {
+        if looks_like_pinyin(token) {
+            for gram in letter_grams(token, FULL_PINYIN_GRAM) {
+                push(format!("p:{gram}"), 1.0);
+            }
+            for gram in letter_grams(token, INITIALS_GRAM) {
+                push(format!("i:{gram}"), 1.0);
+            }
+        }
+    }
+    out
+}
+
 /// What the static index holds, for the build summary and benchmarks.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct PublicIndexStats {
@@ -158,12 +203,13 @@ pub fn build(
     region_names: &BTreeMap<String, String>,
 ) -> (Vec<OutputFile>, PublicIndexStats) {
     let analysed: Vec<Analysed> = docs.par_iter().map(|d| analyse(d, analyzer)).collect();
-    let fields = WORD_FIELDS.len() + BIGRAM_FIELDS.len();
+    let fields = WORD_FIELDS.len() + BIGRAM_FIELDS.len() + PINYIN_FIELDS.len();
     let n = docs.len().max(1) as f64;
     let average: Vec<f64> =
         (0..fields).map(|f| (analysed.iter().map(|a| f64::from(a.lengths[f])).sum::<f64>() / n).max(1.0)).collect();
-    let boost =
-        |f: usize| if f < WORD_FIELDS.len() { WORD_FIELDS[f].1 } else { BIGRAM_FIELDS[f - WORD_FIELDS.len()].1 };
+    let boosts: Vec<f64> =
+        WORD_FIELDS.iter().chain(&BIGRAM_FIELDS).chain(&PINYIN_FIELDS).map(|(_, boost)| *boost).collect();
+    let boost = |f: usize| boosts[f];
 
     let vocabulary = Vocabulary::from_counts(&word_counts(&analysed));
     // About 8 KB of postings per shard, so a query fetches little more
@@ -271,6 +317,7 @@ pub fn build(
         files.push(file(format!("vocab/{k}.txt"), text.into_bytes()));
     }
     files.push(file("simplified.txt".into(), simplified_table().into_bytes()));
+    files.push(file("synonyms.txt".into(), analyzer.synonym_lines().into_bytes()));
 
     // Facet value dictionaries, then per-document value ids in blocks.
     let mut dictionaries: Vec<Vec<String>> = vec![Vec::new(); FACETS.len()];

@@ -35,8 +35,13 @@ function get(path, json) {
 
 /** The index: metadata, the simplified-character table and the vocabulary buckets loaded so far. */
 export async function open() {
-  const [meta, table] = await Promise.all([get("meta.json", true), get("simplified.txt", false)]);
-  return { meta, simplified: simplifiedMap(table), vocab: { costs: new Map(), unknown: meta.unknown_cost }, buckets: new Set() };
+  const [meta, table, synonymLines] = await Promise.all([get("meta.json", true), get("simplified.txt", false), get("synonyms.txt", false)]);
+  const synonyms = new Map();
+  for (const line of synonymLines.split("\n")) {
+    const [word, others] = line.split("\t");
+    if (word && others) synonyms.set(word, others.split(" "));
+  }
+  return { meta, simplified: simplifiedMap(table), synonyms, vocab: { costs: new Map(), unknown: meta.unknown_cost }, buckets: new Set() };
 }
 
 async function loadVocabulary(index, text) {
@@ -54,26 +59,53 @@ async function loadVocabulary(index, text) {
   );
 }
 
-/** Query terms: 文号 (`n:`), words (`w:`) and bigrams (`b:`), as the index was built. */
+const SYNONYM_WEIGHT = 0.8;
+
+/** Letter n-grams of a token, as `pinyin::letter_grams`; a short token stands for itself. */
+function letterGrams(token, n) {
+  if (token.length <= n) return token ? [token] : [];
+  const out = [];
+  for (let i = 0; i + n <= token.length; i++) out.push(token.slice(i, i + n));
+  return out;
+}
+
+/**
+ * Weighted query terms, as `public_index::query_terms` in Rust plus 文号
+ * terms: words (`w:`) and their synonyms, bigrams (`b:`), pinyin letter
+ * grams of Latin tokens (`p:` full, `i:` initials). Returns [[term, weight]].
+ */
 export async function terms(index, query) {
   const normalised = normalise(query, index.simplified);
   await loadVocabulary(index, normalised);
+  const out = new Map();
+  const push = (term, weight) => out.set(term, Math.max(out.get(term) ?? 0, weight));
   const words = segment(query, index.vocab, index.simplified);
-  const all = [...docNumberTerms(normalised), ...words.map((w) => `w:${w}`), ...bigrams(normalised).map((g) => `b:${g}`)];
-  return { words, terms: [...new Set(all)] };
+  for (const word of words) {
+    push(`w:${word}`, 1);
+    for (const other of index.synonyms.get(word) ?? []) push(`w:${other}`, SYNONYM_WEIGHT);
+  }
+  for (const gram of bigrams(normalised)) push(`b:${gram}`, 1);
+  for (const token of normalised.split(/[^A-Za-z]/)) {
+    if (token.length >= 2 && /^[a-z]+$/.test(token)) {
+      for (const gram of letterGrams(token, 3)) push(`p:${gram}`, 1);
+      for (const gram of letterGrams(token, 2)) push(`i:${gram}`, 1);
+    }
+  }
+  const numbers = docNumberTerms(normalised).map((t) => [t, 1]);
+  return { words, terms: [...numbers, ...out] };
 }
 
 /** Ranked matches: [[doc id, score]], best first; BM25 with the index's field boosts. */
 export async function rank(index, query) {
   const { words, terms: wanted } = await terms(index, query);
-  const shards = await Promise.all(wanted.map((t) => get(`terms/${bucket(t, index.meta.term_shards)}.json`, true)));
+  const shards = await Promise.all(wanted.map(([t]) => get(`terms/${bucket(t, index.meta.term_shards)}.json`, true)));
   const n = index.meta.documents;
   const scores = new Map();
-  wanted.forEach((term, i) => {
+  wanted.forEach(([term, weight], i) => {
     const list = shards[i][term];
     if (!list) return;
     const df = list.length / 2;
-    const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    const idf = weight * Math.log(1 + (n - df + 0.5) / (df + 0.5));
     for (let k = 0; k < list.length; k += 2) {
       scores.set(list[k], (scores.get(list[k]) || 0) + (idf * list[k + 1]) / index.meta.weight_scale);
     }
