@@ -19,6 +19,9 @@
 //! runs the real browser client, `zhiku-search.js`, under Node over it
 //! (bench/static_eval.mjs), reading files instead of fetching them.
 //!
+//! `--pagefind-pages DIR` writes the same documents as plain HTML pages for
+//! Pagefind (see bench/pagefind_eval.mjs).
+//!
 //! The evaluation data never enters `content/` or any published output.
 
 use std::collections::{BTreeMap, HashSet};
@@ -181,6 +184,10 @@ fn main() {
     let work = tempfile_dir();
 
     let sets = [ncp(&corpus, sample, seed), citizen(&corpus)];
+    if let Some(dir) = arg("--pagefind-pages") {
+        write_pagefind_pages(&sets, Path::new(&dir));
+        return;
+    }
     if args.iter().any(|a| a == "--static") {
         evaluate_static(&sets, &work);
         let _ = std::fs::remove_dir_all(&work);
@@ -255,6 +262,38 @@ fn evaluate_static(sets: &[EvalSet], work: &Path) {
             .expect("node runs the browser client");
         print!("{}", String::from_utf8_lossy(&output.stdout));
         eprint!("{}", String::from_utf8_lossy(&output.stderr));
+    }
+}
+
+/// For the Pagefind comparison: one HTML page per document of each set
+/// under `dir/<set>/`, and `queries.json` with the relevant page URLs.
+/// bench/pagefind_eval.mjs then runs Pagefind's own client over them.
+fn write_pagefind_pages(sets: &[EvalSet], dir: &Path) {
+    for set in sets {
+        let root = dir.join(set.name);
+        let _ = std::fs::remove_dir_all(&root);
+        for (id, doc) in set.docs.iter().enumerate() {
+            let page = root.join(id.to_string());
+            std::fs::create_dir_all(&page).expect("page folder");
+            let body = zhiku::html::escape_attr(&doc.body);
+            let html = format!(
+                "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{id}</title></head>\
+                 <body><main data-pagefind-body><p>{body}</p></main></body></html>"
+            );
+            std::fs::write(page.join("index.html"), html).expect("page");
+        }
+        let urls: BTreeMap<&str, String> =
+            set.docs.iter().enumerate().map(|(i, d)| (d.path.as_str(), format!("/{i}/"))).collect();
+        let queries: Vec<serde_json::Value> = set
+            .queries
+            .iter()
+            .map(|(q, relevant)| {
+                let relevant: Vec<&String> = relevant.iter().filter_map(|p| urls.get(p.as_str())).collect();
+                serde_json::json!({ "q": q, "relevant": relevant })
+            })
+            .collect();
+        std::fs::write(root.join("queries.json"), serde_json::to_vec(&queries).expect("json")).expect("queries");
+        println!("{}: {} pages, {} queries in {}", set.name, set.docs.len(), queries.len(), root.display());
     }
 }
 
