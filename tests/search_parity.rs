@@ -115,4 +115,5 @@ fn browser_and_rust_cut_queries_the_same_way() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains(&format!("{} sentences agree", vectors.len())), "{stdout}");
+    println!("{}", stdout.trim());
 }
