@@ -236,7 +236,8 @@ fn evaluate_static(sets: &[EvalSet], work: &Path) {
     for set in sets {
         let root = work.join(format!("static-{}", set.name));
         let _ = std::fs::remove_dir_all(&root);
-        let (files, _) = zhiku::search::public_index::build(&set.docs, &analyzer, &BTreeMap::new());
+        let analysed = zhiku::search::public_index::analyse_all(&set.docs, &analyzer);
+        let (files, _) = zhiku::search::public_index::build(&set.docs, analysed, &analyzer, &BTreeMap::new());
         for file in &files {
             let path = root.join(&file.path);
             std::fs::create_dir_all(path.parent().expect("index files are in folders")).expect("temp dir");

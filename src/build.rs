@@ -225,17 +225,21 @@ pub fn build(options: &BuildOptions) -> BuildReport {
         let search_docs = search::documents(&rendered.library);
         let staged = search::stage_operator_index(&options.operator_index_dir(), &search_docs, &rendered.analyzer);
         report.phases.push(("operator index", index_start.elapsed()));
-        let public_start = Instant::now();
-        let (public_files, public_stats) = search::public_index::build(
-            &search::public_index::public_documents(search_docs),
-            &rendered.analyzer,
-            &rendered.config.regions,
-        );
-        rendered.files.extend(public_files);
-        report.public_index = public_stats;
-        report.phases.push(("static index", public_start.elapsed()));
         let staged = match staged {
-            Ok(staged) => Some(staged),
+            Ok((staged, analysed)) => {
+                // The public index reuses the operator index's tokens.
+                let public_start = Instant::now();
+                let (public_files, public_stats) = search::public_index::build(
+                    &search::public_index::public_documents(search_docs),
+                    analysed,
+                    &rendered.analyzer,
+                    &rendered.config.regions,
+                );
+                rendered.files.extend(public_files);
+                report.public_index = public_stats;
+                report.phases.push(("static index", public_start.elapsed()));
+                Some(staged)
+            }
             Err(e) => {
                 report.diagnostics.push(
                     Diagnostic::error(search::INDEX_DIR, None, e)

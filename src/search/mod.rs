@@ -175,19 +175,24 @@ pub struct StagedIndex {
     target: PathBuf,
 }
 
-/// Builds the operator index of `library` next to `target`; nothing
-/// replaces the previous index until [`StagedIndex::commit`].
-pub fn stage_operator_index(target: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> Result<StagedIndex, String> {
+/// Builds the operator index of `docs` next to `target`; nothing replaces
+/// the previous index until [`StagedIndex::commit`]. Also returns each
+/// document's public terms, for the public search index.
+pub fn stage_operator_index(
+    target: &Path,
+    docs: &[SearchDoc],
+    analyzer: &Analyzer,
+) -> Result<(StagedIndex, Vec<public_index::Analysed>), String> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().map_or("operator".into(), |n| n.to_string_lossy().into_owned());
     let staging = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    operator::build(&staging, docs, analyzer).map_err(|e| {
+    let analysed = operator::build(&staging, docs, analyzer).map_err(|e| {
         let _ = std::fs::remove_dir_all(&staging);
         format!("cannot build the operator index: {e}")
     })?;
-    Ok(StagedIndex { staging, target: target.to_path_buf() })
+    Ok((StagedIndex { staging, target: target.to_path_buf() }, analysed))
 }
 
 impl StagedIndex {

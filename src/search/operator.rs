@@ -21,6 +21,7 @@ use tantivy::schema::{
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use super::analyzer::{AnalysedQuery, Analyzer};
+use super::public_index::{Analysed, PublicTokens};
 use super::snippet;
 use super::text::find_doc_numbers;
 use super::{SearchDoc, SearchError};
@@ -92,7 +93,9 @@ fn join(tokens: Vec<String>) -> String {
 }
 
 /// Builds a fresh index of `docs` in `dir` (which must be empty or absent).
-pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<()> {
+/// Returns each document's public terms, tokenised on the way, for the
+/// public search index, so that no text is segmented twice.
+pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Vec<Analysed>> {
     std::fs::create_dir_all(dir)?;
     let schema = schema();
     let index = Index::create_in_dir(dir, schema.clone())?;
@@ -100,30 +103,18 @@ pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Re
     let field = |name: &str| schema.get_field(name).expect("field defined in schema()");
     let make = |d: &SearchDoc| {
         let mut doc = TantivyDocument::default();
-        let variants = d.variants.join("\n");
-        let keywords = d.keywords.join("\n");
+        let public = PublicTokens::of(d, analyzer);
         let internal = d.internal.clone().unwrap_or_default();
-        for (name, text) in [
-            ("title", d.title.as_str()),
-            ("variants", variants.as_str()),
-            ("keywords", keywords.as_str()),
-            ("body", d.body.as_str()),
-            ("internal", internal.as_str()),
-        ] {
-            doc.add_text(field(name), join(analyzer.index_words(text)));
+        for (name, words) in ["title", "variants", "keywords", "body"].into_iter().zip(&public.words) {
+            doc.add_text(field(name), words.join(" "));
         }
-        for (name, text) in [
-            ("title_bg", d.title.as_str()),
-            ("variants_bg", variants.as_str()),
-            ("body_bg", d.body.as_str()),
-            ("internal_bg", internal.as_str()),
-        ] {
-            doc.add_text(field(name), join(analyzer.index_bigrams(text)));
+        doc.add_text(field("internal"), join(analyzer.index_words(&internal)));
+        for (name, grams) in ["title_bg", "variants_bg", "body_bg"].into_iter().zip(&public.bigrams) {
+            doc.add_text(field(name), grams.join(" "));
         }
-
-        let (full, initials) = analyzer.index_pinyin(&d.title);
-        doc.add_text(field("title_py"), join(full));
-        doc.add_text(field("title_pyi"), join(initials));
+        doc.add_text(field("internal_bg"), join(analyzer.index_bigrams(&internal)));
+        doc.add_text(field("title_py"), public.pinyin[0].join(" "));
+        doc.add_text(field("title_pyi"), public.pinyin[1].join(" "));
         doc.add_text(fields.path, &d.path);
         doc.add_text(fields.kind, &d.kind);
         doc.add_text(fields.url, &d.url);
@@ -141,7 +132,7 @@ pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Re
         for facet in &d.facets {
             doc.add_facet(fields.facets, Facet::from_path(facet.iter()));
         }
-        doc
+        (doc, Analysed::from(&public))
     };
     // One indexing thread keeps documents in insertion order in a single
     // segment, so equal scores rank the same way on every build.
@@ -149,15 +140,17 @@ pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Re
     // Segmenting is the expensive part: do it on every core, a chunk at a
     // time so memory stays bounded on large sites.
     const CHUNK: usize = 2048;
+    let mut analysed = Vec::with_capacity(docs.len());
     for chunk in docs.chunks(CHUNK) {
-        let analysed: Vec<TantivyDocument> = chunk.par_iter().map(make).collect();
-        for doc in analysed {
+        let made: Vec<(TantivyDocument, Analysed)> = chunk.par_iter().map(make).collect();
+        for (doc, terms) in made {
             writer.add_document(doc)?;
+            analysed.push(terms);
         }
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
-    Ok(())
+    Ok(analysed)
 }
 
 /// What to search for; every filter is optional. The same struct is the

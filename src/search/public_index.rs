@@ -74,12 +74,54 @@ fn field_text(doc: &SearchDoc, field: &str) -> String {
     }
 }
 
+/// The tokens of one document's public fields, computed once and shared by
+/// the operator index and this one.
+pub struct PublicTokens {
+    /// Words of title, 相似问法, keywords and body.
+    pub words: [Vec<String>; 4],
+    /// Bigrams of title, 相似问法 and body.
+    pub bigrams: [Vec<String>; 3],
+    /// Letter grams of the title's full pinyin and of its initials.
+    pub pinyin: [Vec<String>; 2],
+}
+
+impl PublicTokens {
+    pub fn of(doc: &SearchDoc, analyzer: &Analyzer) -> PublicTokens {
+        let (full, initials) = analyzer.index_pinyin(&doc.title);
+        PublicTokens {
+            words: WORD_FIELDS.map(|(field, _)| analyzer.index_words(&field_text(doc, field))),
+            bigrams: BIGRAM_FIELDS.map(|(field, _)| analyzer.index_bigrams(&field_text(doc, field))),
+            pinyin: [full, initials],
+        }
+    }
+}
+
 /// Term frequencies per field of one document.
-struct Analysed {
+pub struct Analysed {
     /// (namespace-prefixed term, field index) → count
     counts: BTreeMap<(String, usize), u32>,
-    /// Length in terms of each word field, then each bigram field.
+    /// Length in terms of each field: words, bigrams, pinyin.
     lengths: Vec<u32>,
+}
+
+impl From<&PublicTokens> for Analysed {
+    fn from(tokens: &PublicTokens) -> Analysed {
+        let mut counts = BTreeMap::new();
+        let mut lengths = Vec::new();
+        let fields = tokens
+            .words
+            .iter()
+            .map(|t| ("w", t))
+            .chain(tokens.bigrams.iter().map(|t| ("b", t)))
+            .chain(tokens.pinyin.iter().zip(PINYIN_FIELDS).map(|(t, (prefix, _))| (prefix, t)));
+        for (f, (prefix, terms)) in fields.enumerate() {
+            lengths.push(terms.len() as u32);
+            for term in terms {
+                *counts.entry((format!("{prefix}:{term}"), f)).or_default() += 1;
+            }
+        }
+        Analysed { counts, lengths }
+    }
 }
 
 /// The term a 文号 is indexed under: `n:国发|2019|5`, whatever brackets
@@ -88,32 +130,10 @@ pub fn doc_number_term(number: &DocNumber) -> String {
     format!("n:{}|{}|{}", number.agency, number.year.map_or(String::new(), |y| y.to_string()), number.serial)
 }
 
-fn analyse(doc: &SearchDoc, analyzer: &Analyzer) -> Analysed {
-    let mut counts = BTreeMap::new();
-    let mut lengths = Vec::new();
-    for (f, (field, _)) in WORD_FIELDS.iter().enumerate() {
-        let words = analyzer.index_words(&field_text(doc, field));
-        lengths.push(words.len() as u32);
-        for word in words {
-            *counts.entry((format!("w:{word}"), f)).or_default() += 1;
-        }
-    }
-    for (f, (field, _)) in BIGRAM_FIELDS.iter().enumerate() {
-        let grams = analyzer.index_bigrams(&field_text(doc, field));
-        lengths.push(grams.len() as u32);
-        for gram in grams {
-            *counts.entry((format!("b:{gram}"), WORD_FIELDS.len() + f)).or_default() += 1;
-        }
-    }
-    let (full, initials) = analyzer.index_pinyin(&doc.title);
-    for (f, grams) in [full, initials].into_iter().enumerate() {
-        lengths.push(grams.len() as u32);
-        let prefix = PINYIN_FIELDS[f].0;
-        for gram in grams {
-            *counts.entry((format!("{prefix}:{gram}"), WORD_FIELDS.len() + BIGRAM_FIELDS.len() + f)).or_default() += 1;
-        }
-    }
-    Analysed { counts, lengths }
+/// Analyses documents on their own, when no operator index is built
+/// alongside (evaluation, tests).
+pub fn analyse_all(docs: &[SearchDoc], analyzer: &Analyzer) -> Vec<Analysed> {
+    docs.par_iter().map(|d| Analysed::from(&PublicTokens::of(d, analyzer))).collect()
 }
 
 /// Facet values of a document, as the operator index files them (first
@@ -146,8 +166,7 @@ fn word_counts(analysed: &[Analysed]) -> BTreeMap<String, u64> {
 /// 相似问法, keywords, body; never 内部口径), each with its cost. What a
 /// browser may cut a query into.
 pub fn vocabulary(docs: &[SearchDoc], analyzer: &Analyzer) -> Vocabulary {
-    let analysed: Vec<Analysed> = docs.par_iter().map(|d| analyse(d, analyzer)).collect();
-    Vocabulary::from_counts(&word_counts(&analysed))
+    Vocabulary::from_counts(&word_counts(&analyse_all(docs, analyzer)))
 }
 
 /// The weighted terms the browser client looks up for a query (without
@@ -196,13 +215,14 @@ pub struct PublicIndexStats {
 
 /// Builds every file of the public search index from the public documents
 /// (pages, policies, interpretations and Q&A without 内部口径).
+/// `analysed` holds each document's terms, in the order of `docs`;
 /// `region_names` (GB/T 2260 code → name) label the 地区 facet.
 pub fn build(
     docs: &[SearchDoc],
+    analysed: Vec<Analysed>,
     analyzer: &Analyzer,
     region_names: &BTreeMap<String, String>,
 ) -> (Vec<OutputFile>, PublicIndexStats) {
-    let analysed: Vec<Analysed> = docs.par_iter().map(|d| analyse(d, analyzer)).collect();
     let fields = WORD_FIELDS.len() + BIGRAM_FIELDS.len() + PINYIN_FIELDS.len();
     let n = docs.len().max(1) as f64;
     let average: Vec<f64> =
