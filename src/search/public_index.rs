@@ -98,15 +98,16 @@ impl PublicTokens {
 
 /// Term frequencies per field of one document.
 pub struct Analysed {
-    /// (namespace-prefixed term, field index) → count
-    counts: BTreeMap<(String, usize), u32>,
+    /// ((namespace-prefixed term, field index), count), sorted; a flat
+    /// vector because tens of thousands of these are held at once.
+    counts: Vec<((Box<str>, usize), u32)>,
     /// Length in terms of each field: words, bigrams, pinyin.
     lengths: Vec<u32>,
 }
 
 impl From<&PublicTokens> for Analysed {
     fn from(tokens: &PublicTokens) -> Analysed {
-        let mut counts = BTreeMap::new();
+        let mut counts: BTreeMap<(String, usize), u32> = BTreeMap::new();
         let mut lengths = Vec::new();
         let fields = tokens
             .words
@@ -120,6 +121,7 @@ impl From<&PublicTokens> for Analysed {
                 *counts.entry((format!("{prefix}:{term}"), f)).or_default() += 1;
             }
         }
+        let counts = counts.into_iter().map(|((term, f), n): ((String, usize), u32)| ((term.into(), f), n)).collect();
         Analysed { counts, lengths }
     }
 }
@@ -153,9 +155,9 @@ fn facet_values(doc: &SearchDoc, facet: &str) -> Vec<String> {
 fn word_counts(analysed: &[Analysed]) -> BTreeMap<String, u64> {
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     for a in analysed {
-        for ((term, _), &count) in &a.counts {
+        for ((term, _), count) in &a.counts {
             if let Some(word) = term.strip_prefix("w:") {
-                *counts.entry(word.to_string()).or_default() += u64::from(count);
+                *counts.entry(word.to_string()).or_default() += u64::from(*count);
             }
         }
     }
@@ -240,10 +242,10 @@ pub fn build(
 
     // Per document, in parallel: (shard, term, weight) with the BM25
     // frequency part of every field summed.
-    let weighted: Vec<Vec<(u32, String, u32)>> = analysed
+    let weighted: Vec<Vec<(u32, Box<str>, u32)>> = analysed
         .into_par_iter()
         .map(|a| {
-            let mut per_term: BTreeMap<String, f64> = BTreeMap::new();
+            let mut per_term: BTreeMap<Box<str>, f64> = BTreeMap::new();
             for ((term, f), tf) in a.counts {
                 let tf = f64::from(tf);
                 let norm = K1 * (1.0 - B + B * f64::from(a.lengths[f]) / average[f]);
