@@ -119,7 +119,7 @@ fn evaluate(set: &EvalSet, index_root: &Path, layers: Layers, label: &str, show_
     let analyzer = Analyzer::load(Path::new("index"), layers).expect("the repo's index/ resources load");
     let dir = index_root.join(label.replace([' ', '+', ','], "_")).join(set.name);
     let _ = std::fs::remove_dir_all(&dir);
-    operator::build(&dir, &set.docs, &analyzer).expect("eval index builds");
+    operator::build(&dir, &set.docs, &analyzer, false).expect("eval index builds");
     let index = OperatorIndex::open(&dir).expect("eval index opens");
     let mut scores = Scores::default();
     for (query, relevant) in &set.queries {

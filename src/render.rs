@@ -967,11 +967,11 @@ impl Site<'_> {
             ),
             home_crumbs(),
         );
-        let dimensions = crate::profile::Dimensions::from_config(self.config);
+        let dimensions = &self.dimensions;
         // Embedded for the script; `</` is escaped so the JSON cannot close
         // the <script> element it sits in.
-        let json = serde_json::to_string(&dimensions).unwrap_or_default().replace("</", "<\\/");
-        context.insert("dimensions", &dimensions);
+        let json = serde_json::to_string(dimensions).unwrap_or_default().replace("</", "<\\/");
+        context.insert("dimensions", dimensions);
         context.insert("dimensions_json", &json);
         context.insert("page_kind", "feeds");
         let html = self.render("feeds.html", &context, "/feeds/", None)?;

@@ -50,22 +50,24 @@ pub fn run(options: &CheckOptions) -> Diagnostics {
     let loaded = content::load(&options.root, &config, false);
     diagnostics.extend(loaded.diagnostics);
     let library = Library::link(loaded.documents, options.as_of, &mut diagnostics);
-    diagnostics.extend(gate(&options.root, &library));
-    diagnostics.extend(citations(&options.root, &library));
-    diagnostics.extend(links(&options.root, &library, &loaded.assets));
+    let sources = sources(&options.root, &library);
+    diagnostics.extend(public_text(&library, &sources));
+    diagnostics.extend(citations(&library, &sources));
+    diagnostics.extend(links(&library, &sources, &loaded.assets));
     diagnostics.extend(freshness(&library));
     match Analyzer::load(&search::index_dir(&options.root), Layers::ALL) {
-        Ok(analyzer) => diagnostics.extend(duplicates(&options.root, &library, &analyzer)),
+        Ok(analyzer) => diagnostics.extend(duplicates(&library, &sources, &analyzer)),
         Err(problems) => diagnostics.extend(problems),
     }
     diagnostics.sort();
     diagnostics
 }
 
-/// The text of each document's file, read again: documents keep their body
-/// but not their front matter, and locations need the whole file.
-fn sources(root: &Path, library: &Library) -> Vec<Option<String>> {
-    library.docs.par_iter().map(|d| std::fs::read_to_string(root.join(&d.file)).ok()).collect()
+/// The text of each document's file, read again once: documents keep their
+/// body but not their front matter, and locations need the whole file. An
+/// unreadable file gives an empty text (loading already reported it).
+fn sources(root: &Path, library: &Library) -> Vec<String> {
+    library.docs.par_iter().map(|d| std::fs::read_to_string(root.join(&d.file)).unwrap_or_default()).collect()
 }
 
 /// Byte range of the `internal` value in a file's front matter, which is
@@ -82,18 +84,18 @@ fn internal_span(source: &str) -> Option<Range<usize>> {
 /// Personal information and 内部口径 in public text: the checks `zhiku build`
 /// refuses to publish on.
 pub fn gate(root: &Path, library: &Library) -> Vec<Diagnostic> {
-    let sources = sources(root, library);
+    public_text(library, &sources(root, library))
+}
+
+fn public_text(library: &Library, sources: &[String]) -> Vec<Diagnostic> {
     library
         .docs
         .par_iter()
         .zip(sources.par_iter())
         .flat_map_iter(|(doc, source)| {
-            let mut problems = Vec::new();
-            if let Some(source) = source {
-                let internal = internal_span(source);
-                problems.extend(personal_information(doc, source, internal.as_ref()));
-                problems.extend(internal_leaks(doc, source));
-            }
+            let internal = internal_span(source);
+            let mut problems = personal_information(doc, source, internal.as_ref());
+            problems.extend(internal_leaks(doc, source));
             problems
         })
         .collect()
@@ -164,9 +166,9 @@ fn key_location(source: &str, key: &str) -> Option<Location> {
 }
 
 /// A Q&A citing a policy that no longer holds, and answers due for review.
-fn citations(root: &Path, library: &Library) -> Vec<Diagnostic> {
+fn citations(library: &Library, sources: &[String]) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    for doc in &library.docs {
+    for (doc, source) in library.docs.iter().zip(sources) {
         let Some(q) = doc.qa() else { continue };
         for reference in &q.policies {
             let Some(target) = library.resolve(&reference.value) else { continue };
@@ -192,11 +194,13 @@ fn citations(root: &Path, library: &Library) -> Vec<Diagnostic> {
         if let Some(review_by) = q.review_by
             && review_by < library.as_of
         {
-            let location =
-                std::fs::read_to_string(root.join(&doc.file)).ok().and_then(|s| key_location(&s, "review_by"));
             problems.push(
-                Diagnostic::warning(&doc.file, location, format!("answer was due for review on {review_by}"))
-                    .with_hint("check the answer with the 责任部门, then set `updated` and a new `review_by`"),
+                Diagnostic::warning(
+                    &doc.file,
+                    key_location(source, "review_by"),
+                    format!("answer was due for review on {review_by}"),
+                )
+                .with_hint("check the answer with the 责任部门, then set `updated` and a new `review_by`"),
             );
         }
     }
@@ -218,8 +222,8 @@ fn replacement_hint(library: &Library, target: DocId) -> String {
 }
 
 /// Internal links and anchors in Markdown bodies that lead nowhere.
-fn links(root: &Path, library: &Library, assets: &[PathBuf]) -> Vec<Diagnostic> {
-    let mut pages: HashMap<String, DocId> = library.docs.iter().enumerate().map(|(i, d)| (d.url.clone(), i)).collect();
+fn links(library: &Library, sources: &[String], assets: &[PathBuf]) -> Vec<Diagnostic> {
+    let pages: HashMap<String, DocId> = library.docs.iter().enumerate().map(|(i, d)| (d.url.clone(), i)).collect();
     let mut others: BTreeSet<String> =
         ["/", "/policies/", "/qa/", "/interpretations/", "/search/", "/feeds/"].into_iter().map(String::from).collect();
     for taxonomy in &library.taxonomies {
@@ -231,10 +235,9 @@ fn links(root: &Path, library: &Library, assets: &[PathBuf]) -> Vec<Diagnostic> 
     for asset in assets {
         others.insert(format!("/{}", asset.to_string_lossy().replace('\\', "/")));
     }
-    pages.shrink_to_fit();
     let mut anchors: HashMap<DocId, BTreeSet<String>> = HashMap::new();
     let mut problems = Vec::new();
-    for doc in &library.docs {
+    for (doc, source) in library.docs.iter().zip(sources) {
         let destinations: Vec<String> = Parser::new(&doc.body)
             .filter_map(|event| match event {
                 Event::Start(Tag::Link { dest_url, .. }) => Some(dest_url.to_string()),
@@ -244,7 +247,6 @@ fn links(root: &Path, library: &Library, assets: &[PathBuf]) -> Vec<Diagnostic> 
         if destinations.is_empty() {
             continue;
         }
-        let source = std::fs::read_to_string(root.join(&doc.file)).unwrap_or_default();
         let body_offset = source.len().saturating_sub(doc.body.len());
         for dest in destinations {
             if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with("tel:") || dest.starts_with("//")
@@ -261,7 +263,7 @@ fn links(root: &Path, library: &Library, assets: &[PathBuf]) -> Vec<Diagnostic> 
             let with_slash =
                 if decoded.ends_with('/') || decoded.contains('.') { decoded.clone() } else { format!("{decoded}/") };
             let at = source[body_offset..].find(&dest).map_or(body_offset, |i| body_offset + i);
-            let location = Some(Location::of(&source, at..at + dest.len()));
+            let location = Some(Location::of(source, at..at + dest.len()));
             let target = pages.get(&with_slash).copied();
             if target.is_none() && !others.contains(&with_slash) && !with_slash.starts_with("/feeds/") {
                 problems.push(
@@ -413,17 +415,16 @@ fn freshness(library: &Library) -> Vec<Diagnostic> {
 }
 
 /// Pairs of Q&A whose questions say the same thing.
-fn duplicates(root: &Path, library: &Library, analyzer: &Analyzer) -> Vec<Diagnostic> {
+fn duplicates(library: &Library, sources: &[String], analyzer: &Analyzer) -> Vec<Diagnostic> {
     let ids: Vec<DocId> = (0..library.docs.len()).filter(|&i| library.docs[i].kind == Kind::Qa).collect();
     let tokens: Vec<Vec<String>> = ids.par_iter().map(|&i| analyzer.index_words(&library.docs[i].title)).collect();
     similar::near_duplicates(&tokens, DUPLICATE_THRESHOLD)
         .into_iter()
         .map(|pair| {
             let (a, b) = (&library.docs[ids[pair.a]], &library.docs[ids[pair.b]]);
-            let source = std::fs::read_to_string(root.join(&b.file)).unwrap_or_default();
             Diagnostic::warning(
                 &b.file,
-                key_location(&source, "question"),
+                key_location(&sources[ids[pair.b]], "question"),
                 format!(
                     "question \"{}\" is a near-duplicate of {} (similarity {:.2})",
                     b.title, a.file, pair.similarity

@@ -58,11 +58,15 @@ pub struct Fragments {
 }
 
 impl Fragments {
-    pub fn render<'e>(library: &Library, config: &Config, entries: impl Iterator<Item = &'e Entry>) -> Fragments {
-        let dimensions = Dimensions::from_config(config);
+    pub fn render<'e>(
+        library: &Library,
+        config: &Config,
+        dimensions: &Dimensions,
+        entries: impl Iterator<Item = &'e Entry>,
+    ) -> Fragments {
         let base_url = config.base_url.clone();
         let author = if config.footer.host.is_empty() { config.title.clone() } else { config.footer.host.clone() };
-        let by_doc = entries.map(|e| (e.id, fragment(library, &dimensions, &base_url, e))).collect();
+        let by_doc = entries.map(|e| (e.id, fragment(library, dimensions, &base_url, e))).collect();
         Fragments { base_url, author, by_doc }
     }
 

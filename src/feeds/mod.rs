@@ -297,7 +297,7 @@ pub fn generate(library: &Library, config: &Config, previous: Option<&State>) ->
 
     let entries: HashMap<DocId, Vec<Entry>> =
         matcher.policies.par_iter().map(|&id| (id, entries_for(library, id))).collect();
-    let rendered = format::Fragments::render(library, config, entries.values().flatten());
+    let rendered = format::Fragments::render(library, config, dimensions, entries.values().flatten());
     let site_newest = matcher.policies.first().and_then(|&id| library.docs[id].date()).unwrap_or(library.as_of);
 
     let mut files: Vec<OutputFile> = written

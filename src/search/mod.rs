@@ -188,7 +188,7 @@ pub fn stage_operator_index(
     let staging = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let analysed = operator::build(&staging, docs, analyzer).map_err(|e| {
+    let analysed = operator::build(&staging, docs, analyzer, true).map_err(|e| {
         let _ = std::fs::remove_dir_all(&staging);
         format!("cannot build the operator index: {e}")
     })?;

@@ -93,9 +93,15 @@ fn join(tokens: Vec<String>) -> String {
 }
 
 /// Builds a fresh index of `docs` in `dir` (which must be empty or absent).
-/// Returns each document's public terms, tokenised on the way, for the
-/// public search index, so that no text is segmented twice.
-pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Vec<Analysed>> {
+/// With `public_terms`, also returns each document's public terms,
+/// tokenised on the way, for the public search index, so that no text is
+/// segmented twice; otherwise the returned list is empty.
+pub fn build(
+    dir: &Path,
+    docs: &[SearchDoc],
+    analyzer: &Analyzer,
+    public_terms: bool,
+) -> tantivy::Result<Vec<Analysed>> {
     std::fs::create_dir_all(dir)?;
     let schema = schema();
     let index = Index::create_in_dir(dir, schema.clone())?;
@@ -132,7 +138,7 @@ pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Re
         for facet in &d.facets {
             doc.add_facet(fields.facets, Facet::from_path(facet.iter()));
         }
-        (doc, Analysed::from(&public))
+        (doc, public_terms.then(|| Analysed::from(&public)))
     };
     // One indexing thread keeps documents in insertion order in a single
     // segment, so equal scores rank the same way on every build.
@@ -142,10 +148,10 @@ pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Re
     const CHUNK: usize = 2048;
     let mut analysed = Vec::with_capacity(docs.len());
     for chunk in docs.chunks(CHUNK) {
-        let made: Vec<(TantivyDocument, Analysed)> = chunk.par_iter().map(make).collect();
+        let made: Vec<(TantivyDocument, Option<Analysed>)> = chunk.par_iter().map(make).collect();
         for (doc, terms) in made {
             writer.add_document(doc)?;
-            analysed.push(terms);
+            analysed.extend(terms);
         }
     }
     writer.commit()?;

@@ -321,19 +321,14 @@ pub fn build(
         files.push(file(format!("terms/{k}.json"), b"{}".to_vec()));
     }
 
-    let lines = vocabulary.to_lines();
-    let mut unknown = 0;
     let mut vocab_buckets: Vec<String> = vec![String::new(); vocab_shards];
-    for line in lines.lines() {
-        let Some((word, cost)) = line.split_once('\t') else { continue };
-        match word.chars().next() {
-            None => unknown = cost.parse::<u32>().unwrap_or(0),
-            Some(first) => {
-                let b = &mut vocab_buckets[bucket(&first.to_string(), vocab_shards)];
-                b.push_str(line);
-                b.push('\n');
-            }
-        }
+    for (word, cost) in vocabulary.words() {
+        let first = word.chars().next().map(String::from).unwrap_or_default();
+        let b = &mut vocab_buckets[bucket(&first, vocab_shards)];
+        b.push_str(word);
+        b.push('\t');
+        b.push_str(&cost.to_string());
+        b.push('\n');
     }
     for (k, text) in vocab_buckets.into_iter().enumerate() {
         files.push(file(format!("vocab/{k}.txt"), text.into_bytes()));
@@ -385,7 +380,7 @@ pub fn build(
         "documents": docs.len(),
         "term_shards": term_shards,
         "vocab_shards": vocab_shards,
-        "unknown_cost": unknown,
+        "unknown_cost": vocabulary.unknown_cost(),
         "facet_block": FACET_BLOCK,
         "weight_scale": WEIGHT_SCALE,
         "facets": FACETS.iter().zip(&dictionaries).map(|((key, label), values)| {

@@ -46,7 +46,8 @@ impl Vocabulary {
     }
 
     /// Reads the `word\tcost` lines written by [`Vocabulary::to_lines`].
-    pub fn from_lines(text: &str) -> Vocabulary {
+    #[cfg(test)]
+    fn from_lines(text: &str) -> Vocabulary {
         let mut costs = HashMap::new();
         let mut unknown = UNKNOWN_EXTRA;
         for line in text.lines() {
@@ -63,13 +64,23 @@ impl Vocabulary {
         Vocabulary { costs, unknown }
     }
 
+    /// Every word with its cost, sorted by word.
+    pub fn words(&self) -> Vec<(&str, u32)> {
+        let mut words: Vec<(&str, u32)> = self.costs.iter().map(|(w, &c)| (w.as_str(), c)).collect();
+        words.sort_unstable();
+        words
+    }
+
+    /// The cost of a character that is no word of the vocabulary.
+    pub fn unknown_cost(&self) -> u32 {
+        self.unknown
+    }
+
     /// One `word\tcost` line per word, sorted; the first line, with an empty
     /// word, is the cost of an unknown character.
     pub fn to_lines(&self) -> String {
-        let mut words: Vec<(&String, &u32)> = self.costs.iter().collect();
-        words.sort();
         let mut out = format!("\t{}\n", self.unknown);
-        for (word, cost) in words {
+        for (word, cost) in self.words() {
             out.push_str(word);
             out.push('\t');
             out.push_str(&cost.to_string());

@@ -18,11 +18,7 @@ const vectors = JSON.parse(readFileSync(path.join(dir, "vectors.json"), "utf8"))
 
 // The client's index object, with the whole vocabulary already loaded so
 // that nothing is fetched.
-const synonyms = new Map();
-for (const line of readFileSync(path.join(dir, "synonyms.txt"), "utf8").split("\n")) {
-  const [word, others] = line.split("\t");
-  if (word && others) synonyms.set(word, others.split(" "));
-}
+const synonyms = t.synonymMap(readFileSync(path.join(dir, "synonyms.txt"), "utf8"));
 const index = { meta: { vocab_shards: 1 }, simplified, synonyms, vocab, buckets: new Set([0]) };
 
 let failures = 0;

@@ -4,7 +4,7 @@
 // (zhiku-tokenize.js), then fetches the posting shards of its terms, the
 // facet blocks of its matches and the records of the results it shows.
 
-import { bigrams, docNumberTerms, isCjk, normalise, segment, simplifiedMap } from "./zhiku-tokenize.js";
+import { addVocabularyLines, bigrams, docNumberTerms, isCjk, normalise, segment, simplifiedMap, synonymMap } from "./zhiku-tokenize.js";
 
 const BASE = "/search/index/";
 const PAGE = 10;
@@ -36,12 +36,7 @@ function get(path, json) {
 /** The index: metadata, the simplified-character table and the vocabulary buckets loaded so far. */
 export async function open() {
   const [meta, table, synonymLines] = await Promise.all([get("meta.json", true), get("simplified.txt", false), get("synonyms.txt", false)]);
-  const synonyms = new Map();
-  for (const line of synonymLines.split("\n")) {
-    const [word, others] = line.split("\t");
-    if (word && others) synonyms.set(word, others.split(" "));
-  }
-  return { meta, simplified: simplifiedMap(table), synonyms, vocab: { costs: new Map(), unknown: meta.unknown_cost }, buckets: new Set() };
+  return { meta, simplified: simplifiedMap(table), synonyms: synonymMap(synonymLines), vocab: { costs: new Map(), unknown: meta.unknown_cost }, buckets: new Set() };
 }
 
 async function loadVocabulary(index, text) {
@@ -49,11 +44,7 @@ async function loadVocabulary(index, text) {
   for (const c of text) if (isCjk(c)) needed.add(bucket(c, index.meta.vocab_shards));
   await Promise.all(
     [...needed].filter((b) => !index.buckets.has(b)).map(async (b) => {
-      const lines = await get(`vocab/${b}.txt`, false);
-      for (const line of lines.split("\n")) {
-        const tab = line.indexOf("\t");
-        if (tab > 0) index.vocab.costs.set(line.slice(0, tab), Number.parseInt(line.slice(tab + 1), 10));
-      }
+      addVocabularyLines(index.vocab, await get(`vocab/${b}.txt`, false));
       index.buckets.add(b);
     }),
   );

@@ -45,20 +45,33 @@ export function normalise(text, simplified) {
   return out;
 }
 
-/** Reads the `word\tcost` lines of the vocabulary; the first, with no word, is the unknown-character cost. */
-export function vocabulary(lines) {
-  const costs = new Map();
-  let unknown = 1000;
+/** Reads the synonyms file: `word\tother other…` per line. */
+export function synonymMap(text) {
+  const map = new Map();
+  for (const line of text.split("\n")) {
+    const [word, others] = line.split("\t");
+    if (word && others) map.set(word, others.split(" "));
+  }
+  return map;
+}
+
+/** Adds `word\tcost` lines to a vocabulary; a line with no word sets the unknown-character cost. */
+export function addVocabularyLines(vocab, lines) {
   for (const line of lines.split("\n")) {
     const tab = line.indexOf("\t");
     if (tab < 0) continue;
     const word = line.slice(0, tab);
     const cost = Number.parseInt(line.slice(tab + 1), 10);
     if (Number.isNaN(cost)) continue;
-    if (word === "") unknown = cost;
-    else costs.set(word, cost);
+    if (word === "") vocab.unknown = cost;
+    else vocab.costs.set(word, cost);
   }
-  return { costs, unknown };
+  return vocab;
+}
+
+/** Reads the `word\tcost` lines of the vocabulary; the first, with no word, is the unknown-character cost. */
+export function vocabulary(lines) {
+  return addVocabularyLines({ costs: new Map(), unknown: 1000 }, lines);
 }
 
 /** Minimum-cost cut of a CJK run; ties go to the longer first word. */
