@@ -14,13 +14,51 @@
 //!   ```
 //!
 //! * `bench` writes a complete benchmark site: `<out>/config.toml` (the
-//!   repository's `config.toml` if there is one, else a minimal one) and
-//!   `<out>/content/policies/bench/<n>.md`, N documents made by cycling
-//!   through the laws in `laws.jsonl.gz`.
+//!   repository's `config.toml` if there is one, else a minimal one),
+//!   `<out>/content/policies/bench/<k>.md` and `<out>/content/qa/bench/<k>.md`
+//!   for k = 1..=N, replacing the `*.md` files of those two folders.
 //!
 //!   ```text
-//!   cargo run --release --example convert_corpus -- bench --corpus ../shared/corpus --out /tmp/site10k --docs 10000 --seed 1
+//!   cargo run --release --example convert_corpus -- bench --corpus ../shared/corpus --out /tmp/site10k --docs 10000 --seed 1 [--hugo /tmp/site10k-hugo]
 //!   ```
+//!
+//!   The mix, fixed by k so that every run and seed has the same counts:
+//!
+//!   * every 4th document (k divisible by 4, 25 %) is a Q&A, alternately an
+//!     NCP question with its answer span as the answer (`ncp_qa.jsonl`) and
+//!     a citizen message's subject (留言主题) with the official reply
+//!     (答复意见) as the answer (`citizen_messages.jsonl.gz`; 答复时间 is
+//!     `updated`). Rows in which zhiku's personal-information check finds
+//!     anything are left out, since `zhiku build` refuses to publish them.
+//!     类目 and 责任部门 are pairs used by the repository's own Q&A
+//!     (`content/qa`), picked by words of the question or else at random;
+//!     regions come from the default `[regions]` of the copied config. About
+//!     1 in 4 Q&A has an `internal` (内部口径) text, a fixed synthetic
+//!     template with the replica number, never citizen text; about 1 in 2
+//!     cites one or two generated policies by path (`policies`);
+//!   * the other 75 % are policies, alternately a law or regulation from
+//!     `laws.jsonl.gz` (random 一级 主题分类) and one of the 60 State Council
+//!     documents of `statecouncil.jsonl` (its own 主题分类), each with a
+//!     random `[audience]`. Laws average about 17 kB of Markdown, State
+//!     Council documents 9 kB, Q&A under 1 kB: about 10 kB per document.
+//!
+//!   Each source is shuffled with the seed and then cycled through; a
+//!   document met again gets "（第N版）" after its title. Every document
+//!   gets a new 索引号 (`bench/<k>`) and every policy a new unique 文号:
+//!   `兴政发〔<year>〕<k>号` for a law, the State Council 机关代字 and year
+//!   with k as number for a State Council document (`国办发〔2018〕<k>号`,
+//!   `国令第<k>号`).
+//!
+//!   `--hugo DIR` also writes the same documents as a Hugo 0.111 site, for a
+//!   speed comparison: `DIR/content/<same path>.md` with the identical
+//!   Markdown body and only `title`, `date` and a `topics` (policies) or
+//!   `categories` (Q&A) taxonomy in the front matter (a 二级 value written
+//!   `一级-二级`, its 一级 listed too), plus `hugo.toml` and
+//!   the theme in `layouts/`, copied from `bench/hugo/` (see its README).
+//!
+//!   `bench` refuses to write inside this repository (`--out` or `--hugo`
+//!   resolving to a path under `CARGO_MANIFEST_DIR`), since its output
+//!   holds evaluation-only data.
 //!
 //! The output is byte-identical across runs: no timestamps, no hash-map
 //! iteration order, no randomness except a seeded LCG. Every front matter
@@ -28,14 +66,15 @@
 //! is written, so an unknown key or a malformed value fails the run.
 //!
 //! The evaluation-only files of the corpus (`ncp_qa.jsonl`,
-//! `citizen_messages.jsonl.gz`) may never end up in published content, so
-//! this converter refuses to open them.
+//! `citizen_messages.jsonl.gz`) may never end up in published content:
+//! `demo` refuses to open them, and only `bench`, writing outside the
+//! repository, reads them.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
 use std::fs;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
 use flate2::read::GzDecoder;
@@ -47,15 +86,20 @@ type Result<T> = std::result::Result<T, String>;
 const STATECOUNCIL_FILE: &str = "statecouncil.jsonl";
 const LAWS_FILE: &str = "laws.jsonl.gz";
 const XAM_FILE: &str = "xam_digital_gov_2024_2025.txt";
-/// Competition data without a redistribution licence: never read here.
-const EVALUATION_ONLY: &[&str] = &["ncp_qa.jsonl", "citizen_messages.jsonl.gz"];
+const NCP_FILE: &str = "ncp_qa.jsonl";
+const CITIZEN_FILE: &str = "citizen_messages.jsonl.gz";
+/// Competition data without a redistribution licence: `corpus_path` (all
+/// of `demo`) refuses them; only `bench` reads them, through
+/// `BenchOutput::evaluation_path`, once its output is known to lie outside
+/// this repository.
+const EVALUATION_ONLY: &[&str] = &[NCP_FILE, CITIZEN_FILE];
 
 /// Folders under `<out>/policies/` that `demo` owns.
 const DEMO_FOLDERS: &[&str] = &["statecouncil", "laws", "xam"];
 
 const USAGE: &str = "usage:
   convert_corpus demo  --corpus DIR --out CONTENT_DIR
-  convert_corpus bench --corpus DIR --out SITE_DIR --docs N [--seed S]";
+  convert_corpus bench --corpus DIR --out SITE_DIR --docs N [--seed S] [--hugo HUGO_DIR]";
 
 /// zhiku's 主题分类 scheme: the State Council's 22 一级 classes and their 二级
 /// classes, shared with the site validator so the two can never disagree.
@@ -172,7 +216,7 @@ fn run(args: &[String]) -> Result<String> {
     let mut iter = rest.iter();
     while let Some(flag) = iter.next() {
         let name = match flag.strip_prefix("--") {
-            Some(name @ ("corpus" | "out" | "docs" | "seed")) => name,
+            Some(name @ ("corpus" | "out" | "docs" | "seed" | "hugo")) => name,
             _ => return Err(format!("unexpected argument `{flag}`\n{USAGE}")),
         };
         let value = iter.next().ok_or_else(|| format!("`{flag}` needs a value\n{USAGE}"))?;
@@ -184,8 +228,8 @@ fn run(args: &[String]) -> Result<String> {
     let out = required("out")?;
     match mode.as_str() {
         "demo" => {
-            if options.contains_key("docs") || options.contains_key("seed") {
-                return Err(format!("`--docs` and `--seed` are for `bench`\n{USAGE}"));
+            if ["docs", "seed", "hugo"].iter().any(|name| options.contains_key(*name)) {
+                return Err(format!("`--docs`, `--seed` and `--hugo` are for `bench`\n{USAGE}"));
             }
             demo(&corpus, &out)
         }
@@ -199,7 +243,8 @@ fn run(args: &[String]) -> Result<String> {
                 Some(seed) => seed.parse().map_err(|e| format!("`--seed`: {e}"))?,
                 None => 1,
             };
-            bench(&corpus, &out, docs, seed)
+            let hugo = options.get("hugo").map(PathBuf::from);
+            bench(&corpus, &out, docs, seed, hugo.as_deref())
         }
         _ => Err(format!("unknown mode `{mode}`\n{USAGE}")),
     }
@@ -260,11 +305,68 @@ fn demo(corpus: &Path, content: &Path) -> Result<String> {
     ))
 }
 
-fn bench(corpus: &Path, site: &Path, docs: usize, seed: u64) -> Result<String> {
+/// Every `BENCH_QA_EVERY`-th document of `bench` is a Q&A, and every
+/// `BENCH_STATECOUNCIL_EVERY`-th policy a State Council document.
+const BENCH_QA_EVERY: usize = 4;
+const BENCH_STATECOUNCIL_EVERY: usize = 2;
+/// One Q&A in this many, drawn at random, has an `internal` text, and one
+/// in this many cites generated policies.
+const BENCH_INTERNAL_ONE_IN: usize = 4;
+const BENCH_CITE_ONE_IN: usize = 2;
+
+/// 类目, 责任部门 and the words of a question that choose them: the pairs of
+/// the repository's own Q&A (`content/qa`). The first row with a word found
+/// in the question wins; a question without any gets a random row.
+const BENCH_QA_CATEGORIES: &[(&str, &str, &[&str])] = &[
+    ("医疗保障/异地就医", "兴安盟医疗保障局", &["异地就医", "异地"]),
+    ("医疗保障/医疗费用报销", "兴安盟医疗保障局", &["报销", "医疗费", "住院"]),
+    ("医疗保障/门诊慢特病", "兴安盟医疗保障局", &["慢性病", "慢特病", "门诊"]),
+    ("医疗保障/药品耗材", "兴安盟医疗保障局", &["药品", "药店", "口罩", "耗材"]),
+    ("医疗保障/参保缴费", "兴安盟医疗保障局", &["医保", "医疗保险", "参保"]),
+    ("社会保障/工伤保险", "兴安盟人力资源和社会保障局", &["工伤"]),
+    ("社会保障/社保卡", "兴安盟人力资源和社会保障局", &["社保卡", "社会保障卡"]),
+    ("社会福利/老年人福利", "兴安盟民政局", &["养老院", "老年", "老人"]),
+    ("社会保障/养老保险", "兴安盟人力资源和社会保障局", &["养老", "退休", "社保"]),
+    ("就业创业/失业保险", "兴安盟人力资源和社会保障局", &["失业"]),
+    ("就业创业/高校毕业生就业", "兴安盟人力资源和社会保障局", &["毕业生", "大学生"]),
+    ("就业创业/职业培训", "兴安盟人力资源和社会保障局", &["培训"]),
+    ("就业创业/就业补贴", "兴安盟人力资源和社会保障局", &["稳岗", "补贴"]),
+    ("就业创业/创业扶持", "兴安盟人力资源和社会保障局", &["创业"]),
+    ("权益保障/工资拖欠", "兴安盟人力资源和社会保障局", &["工资", "欠薪", "拖欠"]),
+    ("就业创业/就业服务", "兴安盟人力资源和社会保障局", &["就业", "招聘", "复工", "用工"]),
+    ("税费服务/个人所得税", "国家税务总局兴安盟税务局", &["个税", "所得税", "税"]),
+    ("市场主体/融资服务", "兴安盟财政局", &["融资", "贷款", "信贷"]),
+    ("市场主体/企业开办", "兴安盟市场监督管理局", &["营业执照", "开办"]),
+    ("市场主体/个体工商户", "乌兰浩特市市场监督管理局", &["个体"]),
+    ("市场主体/信用监管", "兴安盟市场监督管理局", &["信用"]),
+    ("权益保障/消费维权", "阿尔山市市场监督管理局", &["消费", "价格", "收费"]),
+    ("权益保障/营商环境", "兴安盟发展和改革委员会", &["营商环境", "企业"]),
+    ("社会救助/最低生活保障", "兴安盟民政局", &["低保", "最低生活"]),
+    ("社会救助/特困人员救助供养", "兴安盟民政局", &["特困"]),
+    ("社会救助/临时救助", "兴安盟民政局", &["救助", "困难"]),
+    ("社会福利/残疾人福利", "兴安盟民政局", &["残疾"]),
+    ("退役军人服务/优待证", "兴安盟退役军人事务局", &["优待证"]),
+    ("退役军人服务/就业创业", "兴安盟退役军人事务局", &["退役"]),
+    ("退役军人服务/优待项目", "兴安盟退役军人事务局", &["军人", "军属"]),
+    ("政务服务/政府信息公开", "兴安盟行政公署办公室", &["信息公开"]),
+    ("政务服务/12345热线", "兴安盟行政审批政务服务与数据管理局", &["12345", "热线", "投诉"]),
+    ("政务服务/蒙速办", "兴安盟行政审批政务服务与数据管理局", &["APP", "app", "小程序", "平台"]),
+    ("政务服务/一网通办", "兴安盟行政审批政务服务与数据管理局", &["网上", "审批", "办理"]),
+    ("政务服务/政务公开", "兴安盟行政公署办公室", &["公开", "公示"]),
+];
+
+/// Where `bench` documents go, relative to `content/`.
+const BENCH_POLICY_FOLDER: &str = "policies/bench";
+const BENCH_QA_FOLDER: &str = "qa/bench";
+
+fn bench(corpus: &Path, site: &Path, docs: usize, seed: u64, hugo: Option<&Path>) -> Result<String> {
     if docs == 0 {
         return Err("`--docs` must be at least 1".to_string());
     }
-    let laws: Vec<LawRow> = read_laws(corpus)?
+    let output = BenchOutput::new(site, hugo)?;
+    let mut rng = Lcg::new(seed);
+
+    let mut laws: Vec<LawRow> = read_laws(corpus)?
         .into_values()
         .filter(|law| {
             level_issuer_genre(law).is_some()
@@ -272,12 +374,55 @@ fn bench(corpus: &Path, site: &Path, docs: usize, seed: u64) -> Result<String> {
                 && law.body.as_deref().is_some_and(|b| !b.trim().is_empty())
         })
         .collect();
-    if laws.is_empty() {
-        return Err(format!("{LAWS_FILE} has no usable laws"));
+    let mut statecouncil: Vec<Policy> = read_statecouncil(corpus)?
+        .iter()
+        .map(|row| convert_statecouncil(row).map(|(_, p)| p))
+        .collect::<Result<_>>()?;
+    let (mut ncp, ncp_skipped) = read_ncp(&output, corpus)?;
+    let (mut citizen, citizen_skipped) = read_citizen(&output, corpus)?;
+    for (name, empty) in [
+        (LAWS_FILE, laws.is_empty()),
+        (STATECOUNCIL_FILE, statecouncil.is_empty()),
+        (NCP_FILE, ncp.is_empty()),
+        (CITIZEN_FILE, citizen.is_empty()),
+    ] {
+        if empty {
+            return Err(format!("{name} has no usable rows"));
+        }
     }
-    let folder = site.join("content/policies/bench");
-    let deleted = delete_markdown(&folder)?;
+    shuffle(&mut laws, &mut rng);
+    shuffle(&mut statecouncil, &mut rng);
+    shuffle(&mut ncp, &mut rng);
+    shuffle(&mut citizen, &mut rng);
 
+    // Which source each k draws from, and its draw number in that source.
+    let mut drawn = [0usize; 4];
+    let slots: Vec<(usize, Source, usize)> = (1..=docs)
+        .map(|k| {
+            let source = if k.is_multiple_of(BENCH_QA_EVERY) {
+                if (k / BENCH_QA_EVERY) % 2 == 1 { Source::Ncp } else { Source::Citizen }
+            } else if (k - k / BENCH_QA_EVERY).is_multiple_of(BENCH_STATECOUNCIL_EVERY) {
+                Source::StateCouncil
+            } else {
+                Source::Law
+            };
+            let n = drawn[source as usize];
+            drawn[source as usize] += 1;
+            (k, source, n)
+        })
+        .collect();
+    let policy_paths: Vec<String> = slots
+        .iter()
+        .filter(|(_, source, _)| matches!(source, Source::Law | Source::StateCouncil))
+        .map(|(k, _, _)| format!("{BENCH_POLICY_FOLDER}/{k}.md"))
+        .collect();
+
+    // Replace the previous run's documents, then write the configs.
+    let content = site.join("content");
+    let mut deleted = 0;
+    for folder in [BENCH_POLICY_FOLDER, BENCH_QA_FOLDER] {
+        deleted += delete_markdown(&content.join(folder))?;
+    }
     fs::create_dir_all(site).map_err(|e| format!("{}: {e}", site.display()))?;
     let config_source = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
     let config = if config_source.is_file() {
@@ -287,29 +432,386 @@ fn bench(corpus: &Path, site: &Path, docs: usize, seed: u64) -> Result<String> {
     };
     let config_path = site.join("config.toml");
     fs::write(&config_path, config).map_err(|e| format!("{}: {e}", config_path.display()))?;
+    if let Some(hugo) = hugo {
+        for folder in [BENCH_POLICY_FOLDER, BENCH_QA_FOLDER] {
+            delete_markdown(&hugo.join("content").join(folder))?;
+        }
+        copy_hugo_theme(hugo)?;
+    }
 
     let fallback = Date::new(2020, 1, 1).ok_or("bad fallback date")?;
-    let mut rng = Lcg::new(seed);
-    for k in 1..=docs {
-        let law = &laws[(k - 1) % laws.len()];
-        let cycle = (k - 1) / laws.len() + 1;
-        let publish = law.publish.as_deref().and_then(Date::parse_iso);
-        let date = publish.unwrap_or(fallback);
-        let mut policy = law_policy(law, format!("bench/{k}"), date)?;
-        if cycle > 1 {
-            policy.title = format!("{}（第{cycle}版）", policy.title);
+    let mut doc_numbers: BTreeSet<String> = BTreeSet::new();
+    let mut bytes = [0usize; 4];
+    let mut internal_count = 0;
+    let mut citing_count = 0;
+    for &(k, source, n) in &slots {
+        let (relative, text, hugo_page) = match source {
+            Source::Law | Source::StateCouncil => {
+                let (mut policy, cycle) = match source {
+                    Source::Law => {
+                        let law = &laws[n % laws.len()];
+                        let date = law.publish.as_deref().and_then(Date::parse_iso).unwrap_or(fallback);
+                        let mut policy = law_policy(law, format!("bench/{k}"), date)?;
+                        policy.doc_number = Some(format!("兴政发〔{}〕{k}号", date.year));
+                        policy.topics = random_topics(&mut rng);
+                        (policy, n / laws.len() + 1)
+                    }
+                    _ => {
+                        let mut policy = statecouncil[n % statecouncil.len()].clone();
+                        policy.index_number = format!("bench/{k}");
+                        policy.doc_number = Some(replica_doc_number(&policy, k));
+                        (policy, n / statecouncil.len() + 1)
+                    }
+                };
+                if cycle > 1 {
+                    policy.title = format!("{}（第{cycle}版）", policy.title);
+                }
+                for topic in &policy.topics {
+                    check_topic(topic).map_err(|e| format!("bench/{k}: {e}"))?;
+                }
+                let number = policy.doc_number.clone().unwrap_or_default();
+                if !doc_numbers.insert(number.clone()) {
+                    return Err(format!("bench/{k}: duplicate doc_number {number}"));
+                }
+                let audience = random_audience(&mut rng);
+                let hugo_page = hugo
+                    .map(|_| hugo_page(&policy.title, policy.published, "topics", '\\', &policy.topics, &policy.body));
+                (format!("{BENCH_POLICY_FOLDER}/{k}.md"), policy.render(&audience)?, hugo_page)
+            }
+            Source::Ncp | Source::Citizen => {
+                let pool = if source == Source::Ncp { &ncp } else { &citizen };
+                let row = &pool[n % pool.len()];
+                let cycle = n / pool.len() + 1;
+                let mut question = row.question.clone();
+                if cycle > 1 {
+                    question = format!("{question}（第{cycle}版）");
+                }
+                let updated = row.date.unwrap_or_else(|| {
+                    // NCP rows have no date: a day of the first half of 2020.
+                    let month = 2 + rng.next(5) as u32;
+                    let day = 1 + rng.next(28) as u32;
+                    Date::new(2020, month, day).unwrap_or(fallback)
+                });
+                let (category, department) = qa_category(&row.question, &mut rng);
+                let regions = random_qa_regions(&mut rng);
+                let mut policies: Vec<String> = Vec::new();
+                if rng.next(BENCH_CITE_ONE_IN) == 0 && !policy_paths.is_empty() {
+                    let count = (1 + rng.next(2)).min(policy_paths.len());
+                    while policies.len() < count {
+                        let path = &policy_paths[rng.next(policy_paths.len())];
+                        if !policies.contains(path) {
+                            policies.push(path.clone());
+                        }
+                    }
+                    citing_count += 1;
+                }
+                let internal = (rng.next(BENCH_INTERNAL_ONE_IN) == 0).then(|| {
+                    internal_count += 1;
+                    synthetic_internal(k, category, department)
+                });
+                let qa = Qa {
+                    question,
+                    category: category.to_string(),
+                    department: department.to_string(),
+                    regions,
+                    policies,
+                    updated,
+                    internal,
+                    body: row.answer.clone(),
+                };
+                let hugo_page = hugo.map(|_| {
+                    hugo_page(&qa.question, qa.updated, "categories", '/', std::slice::from_ref(&qa.category), &qa.body)
+                });
+                (format!("{BENCH_QA_FOLDER}/{k}.md"), qa.render()?, hugo_page)
+            }
+        };
+        bytes[source as usize] += text.len();
+        write_file(&content.join(&relative), &text)?;
+        if let (Some(hugo), Some(page)) = (hugo, hugo_page) {
+            write_file(&hugo.join("content").join(&relative), &page)?;
         }
-        policy.doc_number = Some(format!("兴政发〔{}〕{k}号", date.year));
-        policy.topics = random_topics(&mut rng);
-        let audience = random_audience(&mut rng);
-        write_policy(&folder.join(format!("{k}.md")), &policy, &audience)?;
     }
-    Ok(format!(
-        "bench: wrote {docs} files under {} and {} (from {} laws, seed {seed}), deleted {deleted} old files first",
-        folder.display(),
-        config_path.display(),
-        laws.len()
-    ))
+
+    let [laws_n, statecouncil_n, ncp_n, citizen_n] = drawn;
+    let total: usize = bytes.iter().sum();
+    let mut summary = format!(
+        "bench: wrote {docs} documents under {} (seed {seed}), deleted {deleted} old files first:\n  \
+         {} policies: {laws_n} laws (from {} usable), {statecouncil_n} State Council documents (from {})\n  \
+         {} Q&A: {ncp_n} NCP answers (from {} usable rows; {ncp_skipped} left out for personal information), \
+         {citizen_n} citizen replies (from {}; {citizen_skipped} left out), {internal_count} with 内部口径, \
+         {citing_count} citing policies\n  \
+         {total} bytes of Markdown, {} per document (policies {}, Q&A {})",
+        content.display(),
+        laws_n + statecouncil_n,
+        laws.len(),
+        statecouncil.len(),
+        ncp_n + citizen_n,
+        ncp.len(),
+        citizen.len(),
+        total / docs,
+        (bytes[0] + bytes[1]) / (laws_n + statecouncil_n).max(1),
+        (bytes[2] + bytes[3]) / (ncp_n + citizen_n).max(1),
+    );
+    if let Some(hugo) = hugo {
+        let _ = write!(summary, "\n  and the same {docs} documents as a Hugo site under {}", hugo.display());
+    }
+    Ok(summary)
+}
+
+/// Where a `bench` document comes from; the index into per-source counters.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Law = 0,
+    StateCouncil = 1,
+    Ncp = 2,
+    Citizen = 3,
+}
+
+/// The output folders of `bench`, checked to lie outside this repository.
+/// The evaluation-only files are opened only through one of these, so they
+/// can never be converted into the repository's `content/`.
+struct BenchOutput {
+    _checked: (),
+}
+
+impl BenchOutput {
+    fn new(site: &Path, hugo: Option<&Path>) -> Result<BenchOutput> {
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let repository = manifest.canonicalize().map_err(|e| format!("{}: {e}", manifest.display()))?;
+        let mut real = Vec::new();
+        for (flag, path) in [("--out", Some(site)), ("--hugo", hugo)] {
+            let Some(path) = path else { continue };
+            let resolved = real_path(path)?;
+            if resolved.ancestors().any(|ancestor| ancestor == repository) {
+                return Err(format!(
+                    "`{flag} {}` is inside this repository ({}): a benchmark site holds evaluation-only data \
+                     ({NCP_FILE}, {CITIZEN_FILE}) and must be written elsewhere, e.g. under /tmp",
+                    path.display(),
+                    repository.display()
+                ));
+            }
+            real.push(resolved);
+        }
+        if let [site, hugo] = real.as_slice()
+            && (site.starts_with(hugo) || hugo.starts_with(site))
+        {
+            return Err("`--out` and `--hugo` must be two separate folders, neither inside the other".to_string());
+        }
+        Ok(BenchOutput { _checked: () })
+    }
+
+    fn evaluation_path(&self, corpus: &Path, name: &str) -> PathBuf {
+        corpus.join(name)
+    }
+}
+
+/// The location `path` names, whether it exists yet or not: absolute, with
+/// the symbolic links of its existing part resolved and `.` and `..` applied
+/// the way the file system would.
+fn real_path(path: &Path) -> Result<PathBuf> {
+    let absolute = std::path::absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut real = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                real.pop();
+            }
+            other => {
+                real.push(other);
+                if let Ok(resolved) = real.canonicalize() {
+                    real = resolved;
+                }
+            }
+        }
+    }
+    Ok(real)
+}
+
+/// A question and its answer, as read from an evaluation-only file.
+struct QaRow {
+    question: String,
+    /// The answer as one Markdown paragraph.
+    answer: String,
+    date: Option<Date>,
+}
+
+#[derive(Deserialize)]
+struct NcpRow {
+    question: String,
+    answer: String,
+}
+
+#[derive(Deserialize)]
+struct CitizenRow {
+    #[serde(rename = "留言主题")]
+    subject: String,
+    #[serde(rename = "答复意见")]
+    reply: String,
+    #[serde(rename = "答复时间")]
+    replied: String,
+}
+
+/// Usable NCP rows and how many were left out for personal information.
+fn read_ncp(output: &BenchOutput, corpus: &Path) -> Result<(Vec<QaRow>, usize)> {
+    let path = output.evaluation_path(corpus, NCP_FILE);
+    let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let rows: Vec<NcpRow> = parse_jsonl(NCP_FILE, text.lines())?;
+    Ok(qa_rows(rows.into_iter().map(|row| (row.question, row.answer, None))))
+}
+
+/// Usable citizen messages (subject and reply only; the message itself and
+/// its author are never read) and how many were left out.
+fn read_citizen(output: &BenchOutput, corpus: &Path) -> Result<(Vec<QaRow>, usize)> {
+    let path = output.evaluation_path(corpus, CITIZEN_FILE);
+    let file = fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let lines: Vec<String> = BufReader::new(GzDecoder::new(file))
+        .lines()
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let rows: Vec<CitizenRow> = parse_jsonl(CITIZEN_FILE, lines.iter().map(String::as_str))?;
+    Ok(qa_rows(rows.into_iter().map(|row| {
+        // "2019/5/10 14:56:53"
+        let date = row.replied.split_whitespace().next().and_then(|day| {
+            let mut parts = day.split('/').map(number);
+            Date::new(parts.next()??, parts.next()??, parts.next()??)
+        });
+        (row.subject, row.reply, date)
+    })))
+}
+
+fn parse_jsonl<'a, T: serde::de::DeserializeOwned>(name: &str, lines: impl Iterator<Item = &'a str>) -> Result<Vec<T>> {
+    lines
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(n, line)| serde_json::from_str(line).map_err(|e| format!("{name}:{}: {e}", n + 1)))
+        .collect()
+}
+
+/// Cleaned (question, answer) pairs: rows with an empty side, or in which
+/// zhiku's personal-information check finds anything, are left out.
+fn qa_rows(rows: impl Iterator<Item = (String, String, Option<Date>)>) -> (Vec<QaRow>, usize) {
+    let mut kept = Vec::new();
+    let mut skipped = 0;
+    for (question, answer, date) in rows {
+        let question = compact_spaces(&clean_line(&question));
+        let answer = compact_spaces(&clean_line(&answer));
+        if question.is_empty() || answer.is_empty() {
+            continue;
+        }
+        if !zhiku::check::pii::find(&question).is_empty() || !zhiku::check::pii::find(&answer).is_empty() {
+            skipped += 1;
+            continue;
+        }
+        kept.push(QaRow { question, answer: escape_block_start(&escape_inline(&answer)), date });
+    }
+    (kept, skipped)
+}
+
+/// Runs of whitespace as one space.
+fn compact_spaces(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// 类目 and 责任部门 for a question (see `BENCH_QA_CATEGORIES`).
+fn qa_category(question: &str, rng: &mut Lcg) -> (&'static str, &'static str) {
+    let found = BENCH_QA_CATEGORIES.iter().find(|(_, _, words)| words.iter().any(|word| question.contains(word)));
+    let (category, department, _) = match found {
+        Some(row) => row,
+        None => &BENCH_QA_CATEGORIES[rng.next(BENCH_QA_CATEGORIES.len())],
+    };
+    (category, department)
+}
+
+/// 适用地区 of a Q&A: mostly the whole 盟, sometimes one 旗县市, sometimes none.
+fn random_qa_regions(rng: &mut Lcg) -> Vec<String> {
+    const COUNTIES: [&str; 6] = ["152201", "152202", "152221", "152222", "152223", "152224"];
+    match rng.next(100) {
+        0..60 => vec!["152200".to_string()],
+        60..85 => vec![COUNTIES[rng.next(COUNTIES.len())].to_string()],
+        _ => Vec::new(),
+    }
+}
+
+/// A 内部口径 made from a fixed template and the document number only.
+fn synthetic_internal(k: usize, category: &str, department: &str) -> String {
+    format!(
+        "【合成测试数据，副本{k}】本条内部口径由基准测试生成器按固定模板写成，不含任何来电或留言内容。\n\
+         坐席以{department}的最新书面口径为准，来电人要求办理具体事项的，按“{category}”类目派发工单，\
+         不在通话中承诺办理结果和时限（模板编号{k}）。"
+    )
+}
+
+/// A new 文号 for a replica of a State Council document: its 机关代字 and
+/// year with `k` as number, unique since `k` is.
+fn replica_doc_number(policy: &Policy, k: usize) -> String {
+    let original = policy.doc_number.as_deref().unwrap_or_default();
+    if let Some((agency, rest)) = original.split_once('〔')
+        && let Some((year, _)) = rest.split_once('〕')
+        && !agency.is_empty()
+    {
+        return format!("{agency}〔{year}〕{k}号");
+    }
+    if let Some((agency, _)) = original.split_once('第')
+        && !agency.is_empty()
+    {
+        return format!("{agency}第{k}号");
+    }
+    format!("国办发〔{}〕{k}号", policy.published.year)
+}
+
+/// A Hugo page: `title`, `date` and one taxonomy in TOML front matter, then
+/// the body exactly as zhiku gets it. A 二级 value (`一级<separator>二级`)
+/// is written `一级-二级` (Hugo 0.111 mixes up terms containing `/`), and
+/// its 一级 is listed too, as zhiku files it.
+fn hugo_page(title: &str, date: Date, taxonomy: &str, separator: char, values: &[String], body: &str) -> String {
+    let mut terms: Vec<String> = Vec::new();
+    for value in values {
+        let levels: Vec<&str> = value.split(separator).map(str::trim).filter(|level| !level.is_empty()).collect();
+        for depth in 1..=levels.len() {
+            let term = levels[..depth].join("-");
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+    }
+    let body = body.trim_end();
+    let front_matter = format!("title = {}\ndate = {date}\n{taxonomy} = {}\n", toml_string(title), toml_array(&terms));
+    if body.is_empty() { format!("+++\n{front_matter}+++\n") } else { format!("+++\n{front_matter}+++\n\n{body}\n") }
+}
+
+/// Copies `hugo.toml` and `layouts/` from `bench/hugo/` into `dir`.
+fn copy_hugo_theme(dir: &Path) -> Result<()> {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/hugo");
+    let config = source.join("hugo.toml");
+    fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    fs::copy(&config, dir.join("hugo.toml")).map_err(|e| format!("{}: {e}", config.display()))?;
+    copy_tree(&source.join("layouts"), &dir.join("layouts"))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
+    let mut entries: Vec<PathBuf> = fs::read_dir(from)
+        .map_err(|e| format!("{}: {e}", from.display()))?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .map_err(|e| format!("{}: {e}", from.display()))?;
+    entries.sort();
+    for path in entries {
+        let Some(name) = path.file_name() else { continue };
+        if path.is_dir() {
+            copy_tree(&path, &to.join(name))?;
+        } else {
+            fs::copy(&path, to.join(name)).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn shuffle<T>(items: &mut [T], rng: &mut Lcg) {
+    for i in (1..items.len()).rev() {
+        items.swap(i, rng.next(i + 1));
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1188,6 +1690,7 @@ impl fmt::Display for Date {
 
 /// A policy document: front matter keys of `docs/content-schema.md`, in the
 /// order they are written, and the Markdown body.
+#[derive(Clone)]
 struct Policy {
     title: String,
     description: Option<String>,
@@ -1379,6 +1882,84 @@ fn amended_by_strings(value: Option<&toml::Value>) -> Option<Vec<String>> {
     }
 }
 
+/// A Q&A document (`bench` only): front matter keys of
+/// `docs/content-schema.md`, in the order they are written, and the answer.
+struct Qa {
+    question: String,
+    category: String,
+    department: String,
+    regions: Vec<String>,
+    policies: Vec<String>,
+    updated: Date,
+    internal: Option<String>,
+    body: String,
+}
+
+impl Qa {
+    fn front_matter(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "question = {}", toml_string(&self.question));
+        let _ = writeln!(out, "category = {}", toml_string(&self.category));
+        let _ = writeln!(out, "department = {}", toml_string(&self.department));
+        if !self.regions.is_empty() {
+            let _ = writeln!(out, "regions = {}", toml_array(&self.regions));
+        }
+        if !self.policies.is_empty() {
+            let _ = writeln!(out, "policies = {}", toml_array(&self.policies));
+        }
+        let _ = writeln!(out, "updated = {}", self.updated);
+        if let Some(internal) = &self.internal {
+            let _ = writeln!(out, "internal = {}", toml_string(internal));
+        }
+        out
+    }
+
+    fn render(&self) -> Result<String> {
+        let front_matter = self.front_matter();
+        let parsed: QaFrontMatter =
+            toml::from_str(&front_matter).map_err(|e| format!("invalid Q&A front matter: {e}\n{front_matter}"))?;
+        let same = parsed.question == self.question
+            && parsed.category == self.category
+            && parsed.department == self.department
+            && parsed.regions.unwrap_or_default() == self.regions
+            && parsed.policies.unwrap_or_default() == self.policies
+            && parsed.updated.to_string() == self.updated.to_string()
+            && parsed.internal == self.internal;
+        let required = [&self.question, &self.category, &self.department].iter().all(|v| !v.trim().is_empty());
+        if !same || !required {
+            return Err(format!("Q&A front matter does not round-trip:\n{front_matter}"));
+        }
+        let body = self.body.trim_end();
+        Ok(if body.is_empty() {
+            format!("+++\n{front_matter}+++\n")
+        } else {
+            format!("+++\n{front_matter}+++\n\n{body}\n")
+        })
+    }
+}
+
+/// Every key a Q&A may have according to `docs/content-schema.md`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct QaFrontMatter {
+    title: Option<String>,
+    description: Option<String>,
+    draft: Option<bool>,
+    weight: Option<i64>,
+    template: Option<String>,
+    question: String,
+    variants: Option<Vec<String>>,
+    category: String,
+    department: String,
+    regions: Option<Vec<String>>,
+    policies: Option<Vec<String>>,
+    keywords: Option<Vec<String>>,
+    updated: Datetime,
+    review_by: Option<Datetime>,
+    internal: Option<String>,
+}
+
 /// 文号 and 索引号 must be unique across the generated documents.
 fn check_unique<'a>(policies: impl Iterator<Item = &'a Policy>) -> Result<()> {
     let mut numbers = BTreeSet::new();
@@ -1432,7 +2013,10 @@ fn kept_tables(path: &Path) -> String {
 }
 
 fn write_policy(path: &Path, policy: &Policy, tables: &str) -> Result<()> {
-    let text = policy.render(tables)?;
+    write_file(path, &policy.render(tables)?)
+}
+
+fn write_file(path: &Path, text: &str) -> Result<()> {
     if let Some(parent) = path.parent() {
         fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
     }

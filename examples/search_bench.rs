@@ -45,7 +45,7 @@ fn main() {
     if kept.is_none() || !dir.join("meta.json").exists() {
         let _ = std::fs::remove_dir_all(&dir);
         let start = Instant::now();
-        search::operator::build(&dir, &docs, &analyzer, false).expect("index builds");
+        search::operator::build(&dir, &docs, &analyzer).expect("index builds");
         let seconds = start.elapsed().as_secs_f64();
         println!(
             "index build: {} documents, {:.1} MB of text in {:.2} s = {:.0} docs/s, {:.2} MB/s",

@@ -119,7 +119,7 @@ fn evaluate(set: &EvalSet, index_root: &Path, layers: Layers, label: &str, show_
     let analyzer = Analyzer::load(Path::new("index"), layers).expect("the repo's index/ resources load");
     let dir = index_root.join(label.replace([' ', '+', ','], "_")).join(set.name);
     let _ = std::fs::remove_dir_all(&dir);
-    operator::build(&dir, &set.docs, &analyzer, false).expect("eval index builds");
+    operator::build(&dir, &set.docs, &analyzer).expect("eval index builds");
     let index = OperatorIndex::open(&dir).expect("eval index opens");
     let mut scores = Scores::default();
     for (query, relevant) in &set.queries {
@@ -236,13 +236,17 @@ fn evaluate_static(sets: &[EvalSet], work: &Path) {
     for set in sets {
         let root = work.join(format!("static-{}", set.name));
         let _ = std::fs::remove_dir_all(&root);
-        let analysed = zhiku::search::public_index::analyse_all(&set.docs, &analyzer);
-        let (files, _) = zhiku::search::public_index::build(&set.docs, analysed, &analyzer, &BTreeMap::new());
-        for file in &files {
-            let path = root.join(&file.path);
-            std::fs::create_dir_all(path.parent().expect("index files are in folders")).expect("temp dir");
-            std::fs::write(path, &file.bytes).expect("temp file");
-        }
+        let index = operator::build_in_ram(&set.docs, &analyzer).expect("eval index builds");
+        let write = |files: Vec<zhiku::render::OutputFile>| {
+            for file in &files {
+                let path = root.join(&file.path);
+                std::fs::create_dir_all(path.parent().expect("index files are in folders"))?;
+                std::fs::write(path, &file.bytes)?;
+            }
+            Ok(())
+        };
+        zhiku::search::public_index::build(&index, &set.docs, &analyzer, &BTreeMap::new(), &write)
+            .expect("public index builds");
         let ids: BTreeMap<&str, usize> = set.docs.iter().enumerate().map(|(i, d)| (d.path.as_str(), i)).collect();
         let queries: Vec<serde_json::Value> = set
             .queries

@@ -13,7 +13,7 @@ use crate::content::{self, Kind};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::feeds;
 use crate::library::Library;
-use crate::output::{self, CopiedFile};
+use crate::output::{CopiedFile, Staging};
 use crate::render::{self, OutputFile, Theme};
 use crate::search::{self, Analyzer, Layers};
 
@@ -105,8 +105,20 @@ pub struct Rendered {
     pub library: Library,
     pub analyzer: Analyzer,
     pub config: Config,
+    pub theme: Theme,
+    /// Each document's description, as rendering computed it.
+    pub descriptions: Vec<String>,
     pub files: Vec<OutputFile>,
     pub copies: Vec<CopiedFile>,
+}
+
+/// What a build leaves for `serve`'s incremental rebuilds.
+pub struct Kept {
+    pub library: Library,
+    pub analyzer: Analyzer,
+    pub config: Config,
+    pub theme: Theme,
+    pub descriptions: Vec<String>,
 }
 
 /// Phase timings, and the spinner that names the phase in progress.
@@ -188,7 +200,8 @@ pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<R
         return None;
     }
     let (theme, analyzer) = (theme?, analyzer?);
-    let (files, problems) = render::render_site(&library, &config, &theme);
+    let descriptions = render::describe(&library);
+    let (files, problems) = render::render_site_with(&library, &config, &theme, descriptions.clone());
     phases.mark("render+post-process", "写入文件…");
     report.diagnostics.extend(problems);
     report.phases = std::mem::take(&mut phases.list);
@@ -204,78 +217,137 @@ pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<R
             dest: relative.to_string_lossy().replace('\\', "/"),
         })
         .collect();
-    Some(Rendered { library, analyzer, config, files, copies })
+    Some(Rendered { library, analyzer, config, theme, descriptions, files, copies })
 }
 
 /// Builds the site into its output folder.
 pub fn build(options: &BuildOptions) -> BuildReport {
+    build_keeping(options).0
+}
+
+/// [`build`], also returning what was built when the build was written.
+pub fn build_keeping(options: &BuildOptions) -> (BuildReport, Option<Kept>) {
     let start = Instant::now();
     let mut report = BuildReport::default();
-    if let Some(mut rendered) = render_site(options, &mut report) {
+    let mut kept = None;
+    if let Some(rendered) = render_site(options, &mut report) {
         let out_dir = options.output_dir();
-        let feeds_start = Instant::now();
-        let previous = feeds::read_previous(&out_dir);
-        let (feed_files, stats) = feeds::generate(&rendered.library, &rendered.config, previous.as_ref());
-        rendered.files.extend(feed_files);
-        report.feeds = stats;
-        report.phases.push(("feeds", feeds_start.elapsed()));
-        // The operator index is built first and swapped in last, so an
-        // error in either leaves both the old site and the old index.
-        let index_start = Instant::now();
-        let search_docs = search::documents(&rendered.library);
-        let staged = search::stage_operator_index(&options.operator_index_dir(), &search_docs, &rendered.analyzer);
-        report.phases.push(("operator index", index_start.elapsed()));
-        let staged = match staged {
-            Ok((staged, analysed)) => {
-                // The public index reuses the operator index's tokens.
-                let public_start = Instant::now();
-                let (public_files, public_stats) = search::public_index::build(
-                    &search::public_index::public_documents(search_docs),
-                    analysed,
-                    &rendered.analyzer,
-                    &rendered.config.regions,
-                );
-                rendered.files.extend(public_files);
-                report.public_index = public_stats;
-                report.phases.push(("static index", public_start.elapsed()));
-                Some(staged)
-            }
-            Err(e) => {
-                report.diagnostics.push(
-                    Diagnostic::error(search::INDEX_DIR, None, e)
-                        .with_hint("check that index/ is writable; nothing was written"),
-                );
-                None
-            }
-        };
-        if let Some(staged) = staged {
-            let write_start = Instant::now();
-            match output::write_site(&out_dir, &rendered.files, &rendered.copies) {
-                Ok(()) => match staged.commit() {
-                    Ok(()) => {
-                        report.written = true;
-                        report.files = rendered.files.len() + rendered.copies.len();
-                        report.pages = rendered.files.iter().filter(|f| f.path.ends_with(".html")).count();
-                    }
-                    Err(e) => report.diagnostics.push(
-                        Diagnostic::error(search::INDEX_DIR, None, e)
-                            .with_hint("the site was written but the operator index is the previous one; rebuild"),
-                    ),
-                },
-                Err(e) => {
-                    staged.discard();
-                    report.diagnostics.push(
-                        Diagnostic::error(out_dir.display().to_string(), None, format!("cannot write the site: {e}"))
-                            .with_hint("the previous output and operator index were kept"),
-                    );
-                }
-            }
-            report.phases.push(("write", write_start.elapsed()));
+        match Staging::begin(&out_dir) {
+            Ok(staging) => kept = write_staged(options, rendered, staging, &mut report),
+            Err(e) => report.diagnostics.push(
+                Diagnostic::error(out_dir.display().to_string(), None, format!("cannot write the site: {e}"))
+                    .with_hint("the previous output and operator index were kept"),
+            ),
         }
     }
     report.diagnostics.sort();
     report.elapsed = start.elapsed();
-    report
+    (report, kept)
+}
+
+/// Writes pages, feeds and both indexes, each as soon as it is made, then
+/// swaps the new site and index in. On any error both are discarded and the
+/// previous ones stay.
+fn write_staged(
+    options: &BuildOptions,
+    mut rendered: Rendered,
+    staging: Staging,
+    report: &mut BuildReport,
+) -> Option<Kept> {
+    let out_dir = options.output_dir();
+    let mut phase_start = Instant::now();
+    let mut phase = |report: &mut BuildReport, name: &'static str| {
+        report.phases.push((name, phase_start.elapsed()));
+        phase_start = Instant::now();
+    };
+    let failed = |report: &mut BuildReport, e: String, hint: &str| {
+        report.diagnostics.push(Diagnostic::error(out_dir.display().to_string(), None, e).with_hint(hint));
+    };
+    const KEPT: &str = "the previous output and operator index were kept";
+    let pages = std::mem::take(&mut rendered.files);
+    if let Err(e) = staging.write(&pages) {
+        staging.discard();
+        failed(report, format!("cannot write the site: {e}"), KEPT);
+        return None;
+    }
+    drop(pages);
+    phase(report, "write pages");
+    let previous = feeds::read_previous(&out_dir);
+    let (feed_files, stats) = feeds::generate(&rendered.library, &rendered.config, previous.as_ref());
+    report.feeds = stats;
+    if let Err(e) = staging.write(&feed_files) {
+        staging.discard();
+        failed(report, format!("cannot write the feeds: {e}"), KEPT);
+        return None;
+    }
+    drop(feed_files);
+    phase(report, "feeds");
+    // The operator index is built first and swapped in last, so an error
+    // in either leaves both the old site and the old index.
+    let search_docs = search::documents(&rendered.library);
+    let staged = search::stage_operator_index(&options.operator_index_dir(), &search_docs, &rendered.analyzer);
+    phase(report, "operator index");
+    let (staged, index) = match staged {
+        Ok(staged) => staged,
+        Err(e) => {
+            staging.discard();
+            report.diagnostics.push(
+                Diagnostic::error(search::INDEX_DIR, None, e)
+                    .with_hint("check that index/ is writable; nothing was written"),
+            );
+            return None;
+        }
+    };
+    // The public index reads the operator index's public fields: one
+    // tokenisation for both.
+    let public = search::public_index::build(
+        &index,
+        &search::public_index::public_documents(search_docs),
+        &rendered.analyzer,
+        &rendered.config.regions,
+        &|files| staging.write(&files),
+    );
+    drop(index);
+    phase(report, "static index");
+    let written = match public {
+        Ok(stats) => {
+            report.public_index = stats;
+            staging.copy(&rendered.copies).map_err(|e| format!("cannot copy assets: {e}"))
+        }
+        Err(e) => Err(format!("cannot write the public search index: {e}")),
+    };
+    if let Err(e) = written {
+        staging.discard();
+        staged.discard();
+        failed(report, e, KEPT);
+        return None;
+    }
+    let (files, pages, _) = staging.counts();
+    match staging.commit() {
+        Ok(()) => match staged.commit() {
+            Ok(()) => {
+                report.written = true;
+                report.files = files;
+                report.pages = pages;
+            }
+            Err(e) => report.diagnostics.push(
+                Diagnostic::error(search::INDEX_DIR, None, e)
+                    .with_hint("the site was written but the operator index is the previous one; rebuild"),
+            ),
+        },
+        Err(e) => {
+            staged.discard();
+            failed(report, format!("cannot write the site: {e}"), KEPT);
+        }
+    }
+    phase(report, "swap");
+    report.written.then(|| Kept {
+        library: rendered.library,
+        analyzer: rendered.analyzer,
+        config: rendered.config,
+        theme: rendered.theme,
+        descriptions: rendered.descriptions,
+    })
 }
 
 /// Today's date in the local time zone, the default `--as-of`.

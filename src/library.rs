@@ -56,7 +56,7 @@ impl Status {
 }
 
 /// Resolved relations of one document, as ids.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Links {
     pub superseded_by: Option<DocId>,
     pub supersedes: Vec<DocId>,
@@ -82,7 +82,7 @@ pub struct Taxonomy {
     pub terms: Vec<Term>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Term {
     /// Full value, e.g. `科技、教育\教育`.
     pub value: String,

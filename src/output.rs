@@ -7,6 +7,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -48,20 +49,112 @@ fn remove_stale_staging(out_dir: &Path) {
 /// Writes `files` and `copies` as the new content of `out_dir`, atomically
 /// from the reader's point of view: either the old or the new site is there.
 pub fn write_site(out_dir: &Path, files: &[OutputFile], copies: &[CopiedFile]) -> io::Result<()> {
-    check_replaceable(out_dir)?;
-    if let Some(parent) = out_dir.parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent)?;
+    let staging = Staging::begin(out_dir)?;
+    let written = staging.write(files).and_then(|()| staging.copy(copies));
+    match written {
+        Ok(()) => staging.commit(),
+        Err(e) => {
+            staging.discard();
+            Err(e)
+        }
     }
-    remove_stale_staging(out_dir);
-    let staging = sibling(out_dir, "tmp");
-    let result = fill(&staging, files, copies);
-    if let Err(e) = result {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(e);
+}
+
+/// A new site being written beside the output folder. Stages of the build
+/// hand their files over as soon as they are made, so the whole site is
+/// never held in memory; nothing is visible until [`Staging::commit`].
+pub struct Staging {
+    dir: PathBuf,
+    out_dir: PathBuf,
+    files: AtomicUsize,
+    pages: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+impl Staging {
+    /// Prepares an empty staging folder for `out_dir`.
+    pub fn begin(out_dir: &Path) -> io::Result<Staging> {
+        check_replaceable(out_dir)?;
+        if let Some(parent) = out_dir.parent()
+            && !parent.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(parent)?;
+        }
+        remove_stale_staging(out_dir);
+        let dir = sibling(out_dir, "tmp");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)?;
+        Ok(Staging {
+            dir,
+            out_dir: out_dir.to_path_buf(),
+            files: AtomicUsize::new(0),
+            pages: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
+        })
     }
-    swap_in(&staging, out_dir)
+
+    /// Writes `files` into the staging folder, on every core. May be called
+    /// from several threads at once.
+    pub fn write(&self, files: &[OutputFile]) -> io::Result<()> {
+        self.make_parents(files.iter().map(|f| f.path.as_str()))?;
+        files.par_iter().try_for_each(|f| std::fs::write(self.dir.join(&f.path), &f.bytes))?;
+        self.files.fetch_add(files.len(), Ordering::Relaxed);
+        self.pages.fetch_add(files.iter().filter(|f| f.path.ends_with(".html")).count(), Ordering::Relaxed);
+        self.bytes.fetch_add(files.iter().map(|f| f.bytes.len()).sum(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Copies files as they are (assets beside the content).
+    pub fn copy(&self, copies: &[CopiedFile]) -> io::Result<()> {
+        self.make_parents(copies.iter().map(|c| c.dest.as_str()))?;
+        copies.par_iter().try_for_each(|c| std::fs::copy(&c.source, self.dir.join(&c.dest)).map(|_| ()))?;
+        self.files.fetch_add(copies.len(), Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn make_parents<'a>(&self, paths: impl Iterator<Item = &'a str>) -> io::Result<()> {
+        let mut dirs: Vec<&Path> = paths.filter_map(|p| Path::new(p).parent()).collect();
+        dirs.sort();
+        dirs.dedup();
+        dirs.iter().try_for_each(|d| std::fs::create_dir_all(self.dir.join(d)))
+    }
+
+    /// Files, HTML pages and bytes written so far.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        (self.files.load(Ordering::Relaxed), self.pages.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed))
+    }
+
+    /// Swaps the new site in for the previous one.
+    pub fn commit(self) -> io::Result<()> {
+        swap_in(&self.dir, &self.out_dir)
+    }
+
+    /// Drops everything written; the previous output stays.
+    pub fn discard(self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Writes into the live output folder the `files` whose content differs
+/// from what is there, each through a temporary file and a rename, so a
+/// reader sees the old or the new file, never half of one. For `serve`'s
+/// incremental rebuilds; returns how many files changed.
+pub fn write_changed(out_dir: &Path, files: &[OutputFile]) -> io::Result<usize> {
+    let changed: Vec<&OutputFile> = files
+        .par_iter()
+        .filter(|f| std::fs::read(out_dir.join(&f.path)).ok().as_deref() != Some(&f.bytes[..]))
+        .collect();
+    changed.par_iter().try_for_each(|f| {
+        let path = out_dir.join(&f.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let name = path.file_name().map_or("file".into(), |n| n.to_string_lossy().into_owned());
+        let temporary = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        std::fs::write(&temporary, &f.bytes)?;
+        std::fs::rename(&temporary, &path)
+    })?;
+    Ok(changed.len())
 }
 
 /// The previous output is deleted after the swap, so refuse a folder that
@@ -74,24 +167,6 @@ fn check_replaceable(out_dir: &Path) -> io::Result<()> {
             out_dir.display()
         )));
     }
-    Ok(())
-}
-
-fn fill(staging: &Path, files: &[OutputFile], copies: &[CopiedFile]) -> io::Result<()> {
-    std::fs::create_dir_all(staging)?;
-    let mut dirs: Vec<PathBuf> = files
-        .iter()
-        .map(|f| f.path.as_str())
-        .chain(copies.iter().map(|c| c.dest.as_str()))
-        .filter_map(|p| Path::new(p).parent().map(|d| staging.join(d)))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    for dir in &dirs {
-        std::fs::create_dir_all(dir)?;
-    }
-    files.par_iter().try_for_each(|f| std::fs::write(staging.join(&f.path), &f.bytes))?;
-    copies.par_iter().try_for_each(|c| std::fs::copy(&c.source, staging.join(&c.dest)).map(|_| ()))?;
     Ok(())
 }
 
@@ -110,7 +185,21 @@ pub(crate) fn swap_in(staging: &Path, out_dir: &Path) -> io::Result<()> {
         let _ = std::fs::remove_dir_all(staging);
         return Err(e);
     }
-    std::fs::remove_dir_all(&old)
+    remove_tree(&old)
+}
+
+/// Deletes a folder with its top-level entries removed in parallel: the
+/// previous output of a large site has hundreds of thousands of files.
+fn remove_tree(dir: &Path) -> io::Result<()> {
+    let entries: Vec<PathBuf> = std::fs::read_dir(dir)?.map(|e| e.map(|e| e.path())).collect::<io::Result<_>>()?;
+    entries.par_iter().try_for_each(|path| {
+        if std::fs::symlink_metadata(path)?.is_dir() {
+            std::fs::remove_dir_all(path)
+        } else {
+            std::fs::remove_file(path)
+        }
+    })?;
+    std::fs::remove_dir(dir)
 }
 
 #[cfg(test)]

@@ -264,32 +264,30 @@ struct AudienceRow {
 
 const SUMMARY_CHARS: usize = 120;
 
+/// Each document's description: its front matter's, or the start of its
+/// first paragraph. Kept by `serve` so an edit recomputes only its own.
+pub fn describe(library: &Library) -> Vec<String> {
+    library.docs.par_iter().map(describe_one).collect()
+}
+
+pub fn describe_one(doc: &Document) -> String {
+    doc.description.clone().unwrap_or_else(|| markdown::summary(&doc.body, SUMMARY_CHARS))
+}
+
 pub fn render_site(library: &Library, config: &Config, theme: &Theme) -> (Vec<OutputFile>, Vec<Diagnostic>) {
-    let mut tera = theme.tera.clone();
-    tera.global_context().insert("site", &site_value(library, config));
+    render_site_with(library, config, theme, describe(library))
+}
 
-    let descriptions: Vec<String> = library
-        .docs
-        .par_iter()
-        .map(|d| d.description.clone().unwrap_or_else(|| markdown::summary(&d.body, SUMMARY_CHARS)))
-        .collect();
-    let summaries: Vec<Value> = (0..library.docs.len())
-        .into_par_iter()
-        .map(|id| Value::from_serializable(&summary(library, id, &descriptions[id])))
-        .collect();
-    let dimensions = crate::profile::Dimensions::from_config(config);
-    let site = Site { library, config, tera: &tera, summaries, descriptions, dimensions };
-
-    let numbers: Vec<(String, String)> =
-        library.doc_numbers().map(|(n, id)| (n.to_string(), library.docs[id].url.clone())).collect();
-    let content_pass = ContentPass::new(numbers);
-
+/// [`render_site`] with the descriptions computed already.
+pub fn render_site_with(
+    library: &Library,
+    config: &Config,
+    theme: &Theme,
+    descriptions: Vec<String>,
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let mut jobs: Vec<Job> = Vec::new();
     for (id, doc) in library.docs.iter().enumerate() {
-        match doc.kind {
-            Kind::Section => jobs.push(Job::Section(id)),
-            _ => jobs.push(Job::Document(id)),
-        }
+        jobs.push(document_job(id, doc));
     }
     for root in ["policies", "qa", "interpretations"] {
         if library.by_path(&format!("{root}/_index.md")).is_none() {
@@ -312,6 +310,119 @@ pub fn render_site(library: &Library, config: &Config, theme: &Theme) -> (Vec<Ou
     jobs.push(Job::Feeds);
     jobs.push(Job::NotFound);
 
+    let (mut files, mut problems) = render_jobs(library, config, theme, descriptions, &jobs);
+    files.extend(sitemaps(library, config, &files));
+    files.push(OutputFile {
+        path: "robots.txt".into(),
+        bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n", config.base_url).into_bytes(),
+    });
+    files.extend(theme.static_files.iter().cloned());
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    problems.extend(collisions(library, &files));
+    (files, problems)
+}
+
+fn document_job(id: DocId, doc: &Document) -> Job {
+    if doc.kind == Kind::Section { Job::Section(id) } else { Job::Document(id) }
+}
+
+/// Re-renders only the pages that show one of the `changed` documents of
+/// `library` (the same documents as `old`, some edited): their own pages,
+/// pages of documents whose relations or status moved, the lists and terms
+/// they appear in, and the home, search and 政策找人 pages. `None` when the
+/// taxonomies gained or lost a term, which moves every term page: render
+/// everything then. Sitemaps are left as they are.
+pub fn render_changed(
+    old: &Library,
+    library: &Library,
+    changed: &[DocId],
+    config: &Config,
+    theme: &Theme,
+    descriptions: Vec<String>,
+) -> Option<(Vec<OutputFile>, Vec<Diagnostic>)> {
+    let same_terms = old.taxonomies.len() == library.taxonomies.len()
+        && old.taxonomies.iter().zip(&library.taxonomies).all(|(a, b)| {
+            a.terms.len() == b.terms.len() && a.terms.iter().zip(&b.terms).all(|(x, y)| x.value == y.value)
+        });
+    if !same_terms || old.docs.len() != library.docs.len() {
+        return None;
+    }
+    let n = library.docs.len();
+    let mut touched: std::collections::BTreeSet<DocId> = changed.iter().copied().collect();
+    touched.extend((0..n).filter(|&id| old.status[id] != library.status[id]));
+    let mut pages = touched.clone();
+    for id in 0..n {
+        let links = &library.links[id];
+        let mentions = |ids: &[DocId]| ids.iter().any(|x| touched.contains(x));
+        let linked = links.superseded_by.iter().chain(&links.interprets).copied().collect::<Vec<_>>();
+        if old.links[id] != *links
+            || mentions(&linked)
+            || [&links.supersedes, &links.amended_by, &links.amends, &links.interpretations]
+                .into_iter()
+                .chain([&links.cites, &links.cited_by, &links.related])
+                .any(|ids| mentions(ids))
+        {
+            pages.insert(id);
+        }
+    }
+    let mut jobs: Vec<Job> = pages.iter().map(|&id| document_job(id, &library.docs[id])).collect();
+    // Lists: the sections above a touched document, and the roots without
+    // an _index.md it falls under.
+    for (id, doc) in library.docs.iter().enumerate() {
+        if doc.kind == Kind::Section
+            && !pages.contains(&id)
+            && touched.iter().any(|&t| library.docs[t].path.starts_with(doc.parent_dir()))
+        {
+            jobs.push(Job::Section(id));
+        }
+    }
+    for root in ["policies", "qa", "interpretations"] {
+        if library.by_path(&format!("{root}/_index.md")).is_none()
+            && touched.iter().any(|&t| library.docs[t].path.starts_with(&format!("{root}/")))
+        {
+            jobs.push(Job::Root(root));
+        }
+    }
+    if library.by_path("_index.md").is_none() {
+        jobs.push(Job::Home);
+    }
+    for (t, taxonomy) in library.taxonomies.iter().enumerate() {
+        let mut any = false;
+        for (term, value) in taxonomy.terms.iter().enumerate() {
+            let before = &old.taxonomies[t].terms[term].docs;
+            if value.docs != *before || value.docs.iter().any(|d| touched.contains(d)) {
+                jobs.push(Job::Term(t, term));
+                any = true;
+            }
+        }
+        if any {
+            jobs.push(Job::TaxonomyIndex(t));
+        }
+    }
+    jobs.push(Job::Search);
+    jobs.push(Job::Feeds);
+    Some(render_jobs(library, config, theme, descriptions, &jobs))
+}
+
+fn render_jobs(
+    library: &Library,
+    config: &Config,
+    theme: &Theme,
+    descriptions: Vec<String>,
+    jobs: &[Job],
+) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let mut tera = theme.tera.clone();
+    tera.global_context().insert("site", &site_value(library, config));
+    let summaries: Vec<Value> = (0..library.docs.len())
+        .into_par_iter()
+        .map(|id| Value::from_serializable(&summary(library, id, &descriptions[id])))
+        .collect();
+    let dimensions = crate::profile::Dimensions::from_config(config);
+    let site = Site { library, config, tera: &tera, summaries, descriptions, dimensions };
+
+    let numbers: Vec<(String, String)> =
+        library.doc_numbers().map(|(n, id)| (n.to_string(), library.docs[id].url.clone())).collect();
+    let content_pass = ContentPass::new(numbers);
     let results: Vec<Result<Vec<OutputFile>, Diagnostic>> =
         jobs.par_iter().map(|job| site.render_job(job, &content_pass)).collect();
     let mut files = Vec::new();
@@ -322,14 +433,6 @@ pub fn render_site(library: &Library, config: &Config, theme: &Theme) -> (Vec<Ou
             Err(problem) => problems.push(problem),
         }
     }
-    files.extend(sitemaps(library, config, &files));
-    files.push(OutputFile {
-        path: "robots.txt".into(),
-        bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n", config.base_url).into_bytes(),
-    });
-    files.extend(theme.static_files.iter().cloned());
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    problems.extend(collisions(library, &files));
     (files, problems)
 }
 

@@ -43,7 +43,7 @@ fn browser_and_rust_cut_queries_the_same_way() {
     let rendered = render_site(&BuildOptions::new(root, date("2026-11-26")), &mut report).expect("demo renders");
     let docs = search::public_index::public_documents(search::documents(&rendered.library));
     let analyzer = Analyzer::load(&search::index_dir(root), Layers::ALL).unwrap();
-    let vocabulary = search::public_index::vocabulary(&docs, &analyzer);
+    let vocabulary = search::public_index::vocabulary(&docs, &analyzer).unwrap();
     assert!(vocabulary.len() > 5_000, "{}", vocabulary.len());
 
     let mut sentences = corpus_sentences(&docs, 1500);

@@ -87,17 +87,30 @@ pub fn gate(root: &Path, library: &Library) -> Vec<Diagnostic> {
     public_text(library, &sources(root, library))
 }
 
+/// [`gate`] for some documents only (what `serve` re-checks after an edit).
+pub fn gate_documents(root: &Path, library: &Library, ids: &[DocId]) -> Vec<Diagnostic> {
+    ids.iter()
+        .flat_map(|&id| {
+            let doc = &library.docs[id];
+            let source = std::fs::read_to_string(root.join(&doc.file)).unwrap_or_default();
+            check_public_text(doc, &source)
+        })
+        .collect()
+}
+
+fn check_public_text(doc: &Document, source: &str) -> Vec<Diagnostic> {
+    let internal = internal_span(source);
+    let mut problems = personal_information(doc, source, internal.as_ref());
+    problems.extend(internal_leaks(doc, source));
+    problems
+}
+
 fn public_text(library: &Library, sources: &[String]) -> Vec<Diagnostic> {
     library
         .docs
         .par_iter()
         .zip(sources.par_iter())
-        .flat_map_iter(|(doc, source)| {
-            let internal = internal_span(source);
-            let mut problems = personal_information(doc, source, internal.as_ref());
-            problems.extend(internal_leaks(doc, source));
-            problems
-        })
+        .flat_map_iter(|(doc, source)| check_public_text(doc, source))
         .collect()
 }
 

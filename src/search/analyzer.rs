@@ -13,7 +13,7 @@ use std::path::Path;
 use jieba_rs::Jieba;
 
 use super::pinyin::{self, Phrases};
-use super::text::{bigrams, is_meaningful, normalise};
+use super::text::{bigrams, for_each_bigram, is_meaningful, normalise};
 use crate::diagnostics::{Diagnostic, Location};
 
 pub const DICT_FILE: &str = "dict.txt";
@@ -203,23 +203,38 @@ impl Analyzer {
 
     /// Words of a document, for the word fields.
     pub fn index_words(&self, text: &str) -> Vec<String> {
-        if !self.layers.words {
-            return Vec::new();
-        }
-        let text = self.prepare(text);
-        self.jieba
-            .cut_for_search(&text, self.layers.hmm)
-            .into_iter()
-            .map(|t| t.word)
-            .filter(|w| is_meaningful(w))
-            .map(str::to_string)
-            .collect()
+        let mut words = Vec::new();
+        self.for_each_index_word(&self.prepare(text), |w| words.push(w.to_string()));
+        words
     }
 
-    /// Bigrams of a document, for the bigram fields (empty when the layer is
-    /// off).
-    pub fn index_bigrams(&self, text: &str) -> Vec<String> {
-        if self.layers.bigrams { bigrams(&self.prepare(text)) } else { Vec::new() }
+    /// Words of normalised text as jieba cuts them for search, punctuation
+    /// dropped (nothing when the layer is off).
+    fn for_each_index_word<'a>(&self, normalised: &'a str, visit: impl FnMut(&'a str)) {
+        if self.layers.words {
+            self.jieba
+                .cut_for_search(normalised, self.layers.hmm)
+                .into_iter()
+                .map(|t| t.word)
+                .filter(|w| is_meaningful(w))
+                .for_each(visit);
+        }
+    }
+
+    /// The words and the bigrams of one field, each as one space-separated
+    /// string for the operator index's whitespace tokenizer. The text is
+    /// normalised once and no token is allocated on its own: this runs over
+    /// every character of the site.
+    pub fn index_field(&self, text: &str) -> (String, String) {
+        let text = self.prepare(text);
+        let mut words = String::with_capacity(text.len() + text.len() / 2);
+        self.for_each_index_word(&text, |w| push_token(&mut words, w));
+        let mut grams = String::new();
+        if self.layers.bigrams {
+            grams.reserve(text.len() * 2);
+            for_each_bigram(&text, |g| push_token(&mut grams, g));
+        }
+        (words, grams)
     }
 
     /// Letter grams of a title's full pinyin (trigrams) and initials
@@ -310,6 +325,13 @@ impl Analyzer {
         }
         AnalysedQuery { words, bigrams: grams, pinyin_full, pinyin_initials }
     }
+}
+
+fn push_token(out: &mut String, token: &str) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(token);
 }
 
 fn display(path: &Path) -> String {

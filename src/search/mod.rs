@@ -17,7 +17,7 @@ pub mod text;
 use std::path::{Path, PathBuf};
 
 use crate::content::{Kind, Meta};
-use crate::library::Library;
+use crate::library::{DocId, Library};
 use crate::markdown;
 
 pub use analyzer::{Analyzer, Layers};
@@ -75,94 +75,101 @@ pub struct SearchDoc {
 /// content, and are left out).
 pub fn documents(library: &Library) -> Vec<SearchDoc> {
     use rayon::prelude::*;
-    (0..library.docs.len())
-        .into_par_iter()
-        .filter(|&id| library.docs[id].kind != Kind::Section)
-        .map(|id| {
-            let doc = &library.docs[id];
-            let kind = doc.kind.slug();
-            let mut facets = vec![vec!["kind".to_string(), kind.to_string()]];
-            let facet = |root: &str, parts: &[&str]| {
-                std::iter::once(root).chain(parts.iter().copied()).map(str::to_string).collect::<Vec<String>>()
-            };
-            let mut search = SearchDoc {
-                path: doc.path.clone(),
-                url: doc.url.clone(),
-                kind: kind.to_string(),
-                title: doc.title.clone(),
-                body: markdown::plain_text(&doc.body),
-                date: doc.date().map(|d| d.to_string()),
-                ..SearchDoc::default()
-            };
-            let mut regions: Vec<&str> = Vec::new();
-            match &doc.meta {
-                Meta::Policy(p) => {
-                    search.doc_number = p.doc_number.as_ref().map(|n| n.value.clone());
-                    search.keywords = p.keywords.iter().chain(&p.tags).cloned().collect();
-                    let status = library.status[id].map(|s| s.label()).unwrap_or_default();
-                    search.status = Some(status.to_string());
-                    if library.status[id] == Some(crate::library::Status::InForce) {
-                        facets.push(vec![CURRENT.to_string()]);
-                    }
-                    facets.push(facet("status", &[status]));
-                    for topic in &p.topics {
-                        facets.push(facet("topic", &topic.split('\\').collect::<Vec<_>>()));
-                    }
-                    for issuer in &p.issuers {
-                        facets.push(facet("issuer", &[issuer]));
-                    }
-                    facets.push(facet("year", &[&p.published.year().to_string()]));
-                    regions.extend(p.region.as_deref());
-                }
-                Meta::Interpretation(i) => {
-                    search.keywords = i.tags.clone();
-                    facets.push(vec![CURRENT.to_string()]);
-                }
-                Meta::Qa(q) => {
-                    search.variants = q.variants.clone();
-                    search.keywords = q.keywords.clone();
-                    search.internal = q.internal.clone();
-                    facets.push(facet("category", &q.category.split('/').collect::<Vec<_>>()));
-                    facets.push(facet("department", &[&q.department]));
-                    regions.extend(q.regions.iter().map(String::as_str));
-                    facets.push(vec![CURRENT.to_string()]);
-                    let policies: Vec<serde_json::Value> = library.links[id]
-                        .cites
-                        .iter()
-                        .map(|&p| {
-                            let cited = &library.docs[p];
-                            let status = library.status[p];
-                            serde_json::json!({
-                                "title": cited.title,
-                                "url": cited.url,
-                                "doc_number": cited.policy().and_then(|m| m.doc_number.as_ref()).map(|n| n.value.clone()),
-                                "status": status.map(|s| s.slug()),
-                                "status_label": status.map(|s| s.label()),
-                            })
-                        })
-                        .collect();
-                    search.detail = Some(serde_json::json!({
-                        "answer": search.body,
-                        "category": q.category,
-                        "department": q.department,
-                        "regions": q.regions,
-                        "updated": q.updated.to_string(),
-                        "review_by": q.review_by.map(|d| d.to_string()),
-                        "policies": policies,
-                    }));
-                }
-                Meta::Page | Meta::Section(_) => facets.push(vec![CURRENT.to_string()]),
+    (0..library.docs.len()).into_par_iter().filter_map(|id| document(library, id)).collect()
+}
+
+/// Where document `id` of the library is in [`documents`].
+pub fn ord_of(library: &Library, id: DocId) -> usize {
+    library.docs[..id].iter().filter(|d| d.kind != Kind::Section).count()
+}
+
+/// What the operator index holds of document `id`; `None` for sections.
+pub fn document(library: &Library, id: DocId) -> Option<SearchDoc> {
+    let doc = &library.docs[id];
+    if doc.kind == Kind::Section {
+        return None;
+    }
+    let kind = doc.kind.slug();
+    let mut facets = vec![vec!["kind".to_string(), kind.to_string()]];
+    let facet = |root: &str, parts: &[&str]| {
+        std::iter::once(root).chain(parts.iter().copied()).map(str::to_string).collect::<Vec<String>>()
+    };
+    let mut search = SearchDoc {
+        path: doc.path.clone(),
+        url: doc.url.clone(),
+        kind: kind.to_string(),
+        title: doc.title.clone(),
+        body: markdown::plain_text(&doc.body),
+        date: doc.date().map(|d| d.to_string()),
+        ..SearchDoc::default()
+    };
+    let mut regions: Vec<&str> = Vec::new();
+    match &doc.meta {
+        Meta::Policy(p) => {
+            search.doc_number = p.doc_number.as_ref().map(|n| n.value.clone());
+            search.keywords = p.keywords.iter().chain(&p.tags).cloned().collect();
+            let status = library.status[id].map(|s| s.label()).unwrap_or_default();
+            search.status = Some(status.to_string());
+            if library.status[id] == Some(crate::library::Status::InForce) {
+                facets.push(vec![CURRENT.to_string()]);
             }
-            if regions.is_empty() {
-                facets.push(vec![NO_REGION.to_string()]);
+            facets.push(facet("status", &[status]));
+            for topic in &p.topics {
+                facets.push(facet("topic", &topic.split('\\').collect::<Vec<_>>()));
             }
-            for region in regions {
-                facets.push(facet("region", &[region]));
+            for issuer in &p.issuers {
+                facets.push(facet("issuer", &[issuer]));
             }
-            search.facets = facets;
-            search
-        })
-        .collect()
+            facets.push(facet("year", &[&p.published.year().to_string()]));
+            regions.extend(p.region.as_deref());
+        }
+        Meta::Interpretation(i) => {
+            search.keywords = i.tags.clone();
+            facets.push(vec![CURRENT.to_string()]);
+        }
+        Meta::Qa(q) => {
+            search.variants = q.variants.clone();
+            search.keywords = q.keywords.clone();
+            search.internal = q.internal.clone();
+            facets.push(facet("category", &q.category.split('/').collect::<Vec<_>>()));
+            facets.push(facet("department", &[&q.department]));
+            regions.extend(q.regions.iter().map(String::as_str));
+            facets.push(vec![CURRENT.to_string()]);
+            let policies: Vec<serde_json::Value> = library.links[id]
+                .cites
+                .iter()
+                .map(|&p| {
+                    let cited = &library.docs[p];
+                    let status = library.status[p];
+                    serde_json::json!({
+                        "title": cited.title,
+                        "url": cited.url,
+                        "doc_number": cited.policy().and_then(|m| m.doc_number.as_ref()).map(|n| n.value.clone()),
+                        "status": status.map(|s| s.slug()),
+                        "status_label": status.map(|s| s.label()),
+                    })
+                })
+                .collect();
+            search.detail = Some(serde_json::json!({
+                "answer": search.body,
+                "category": q.category,
+                "department": q.department,
+                "regions": q.regions,
+                "updated": q.updated.to_string(),
+                "review_by": q.review_by.map(|d| d.to_string()),
+                "policies": policies,
+            }));
+        }
+        Meta::Page | Meta::Section(_) => facets.push(vec![CURRENT.to_string()]),
+    }
+    if regions.is_empty() {
+        facets.push(vec![NO_REGION.to_string()]);
+    }
+    for region in regions {
+        facets.push(facet("region", &[region]));
+    }
+    search.facets = facets;
+    Some(search)
 }
 
 pub fn index_dir(root: &Path) -> PathBuf {
@@ -176,23 +183,23 @@ pub struct StagedIndex {
 }
 
 /// Builds the operator index of `docs` next to `target`; nothing replaces
-/// the previous index until [`StagedIndex::commit`]. Also returns each
-/// document's public terms, for the public search index.
+/// the previous index until [`StagedIndex::commit`]. Also returns the open
+/// index, from which the public search index is derived.
 pub fn stage_operator_index(
     target: &Path,
     docs: &[SearchDoc],
     analyzer: &Analyzer,
-) -> Result<(StagedIndex, Vec<public_index::Analysed>), String> {
+) -> Result<(StagedIndex, tantivy::Index), String> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().map_or("operator".into(), |n| n.to_string_lossy().into_owned());
     let staging = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let analysed = operator::build(&staging, docs, analyzer, true).map_err(|e| {
+    let index = operator::build(&staging, docs, analyzer).map_err(|e| {
         let _ = std::fs::remove_dir_all(&staging);
         format!("cannot build the operator index: {e}")
     })?;
-    Ok((StagedIndex { staging, target: target.to_path_buf() }, analysed))
+    Ok((StagedIndex { staging, target: target.to_path_buf() }, index))
 }
 
 impl StagedIndex {

@@ -8,6 +8,7 @@
 //! field boosts: tantivy's QueryParser would turn multi-token Chinese words
 //! into phrase queries that miss.
 
+use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -16,12 +17,11 @@ use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
-    Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+    FAST, Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocId, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
 
 use super::analyzer::{AnalysedQuery, Analyzer};
-use super::public_index::{Analysed, PublicTokens};
 use super::snippet;
 use super::text::find_doc_numbers;
 use super::{SearchDoc, SearchError};
@@ -33,6 +33,12 @@ const BIGRAM_FIELDS: &[(&str, f32)] =
     &[("title_bg", 2.0), ("variants_bg", 1.5), ("body_bg", 0.5), ("internal_bg", 0.5)];
 const PINYIN_FIELDS: &[(&str, f32)] = &[("title_py", 1.5), ("title_pyi", 1.0)];
 const DOC_NUMBER_BOOST: f32 = 50.0;
+pub(crate) const ORD_FIELD: &str = "ord";
+
+/// The boost of a word, bigram or pinyin field.
+pub(crate) fn field_boost(name: &str) -> f32 {
+    WORD_FIELDS.iter().chain(BIGRAM_FIELDS).chain(PINYIN_FIELDS).find(|(n, _)| *n == name).map_or(1.0, |(_, b)| *b)
+}
 
 /// The facets counted for every query, in display order.
 pub const FACETS: &[&str] = &["kind", "status", "topic", "issuer", "year", "category", "department", "region"];
@@ -52,6 +58,9 @@ fn schema() -> Schema {
         builder.add_text_field(name, STORED);
     }
     builder.add_facet_field("facets", FacetOptions::default());
+    // The document's position in the build's list, which is its number in
+    // the public index derived from this one (see `public_index`).
+    builder.add_u64_field(ORD_FIELD, FAST);
     builder.build()
 }
 
@@ -88,75 +97,97 @@ impl Fields {
     }
 }
 
-fn join(tokens: Vec<String>) -> String {
-    tokens.join(" ")
+/// Builds a fresh index of `docs` in `dir` (which must be empty or absent).
+pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Index> {
+    std::fs::create_dir_all(dir)?;
+    let index = Index::create_in_dir(dir, schema())?;
+    fill(&index, docs, analyzer)?;
+    Ok(index)
 }
 
-/// Builds a fresh index of `docs` in `dir` (which must be empty or absent).
-/// With `public_terms`, also returns each document's public terms,
-/// tokenised on the way, for the public search index, so that no text is
-/// segmented twice; otherwise the returned list is empty.
-pub fn build(
-    dir: &Path,
-    docs: &[SearchDoc],
-    analyzer: &Analyzer,
-    public_terms: bool,
-) -> tantivy::Result<Vec<Analysed>> {
-    std::fs::create_dir_all(dir)?;
-    let schema = schema();
-    let index = Index::create_in_dir(dir, schema.clone())?;
-    let fields = Fields::of(&schema);
+/// The same in memory, for evaluation and tests.
+pub fn build_in_ram(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Index> {
+    let index = Index::create_in_ram(schema());
+    fill(&index, docs, analyzer)?;
+    Ok(index)
+}
+
+/// The index document of `d`, the `ord`-th document of the build.
+fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> TantivyDocument {
+    let fields = Fields::of(schema);
     let field = |name: &str| schema.get_field(name).expect("field defined in schema()");
-    let make = |d: &SearchDoc| {
-        let mut doc = TantivyDocument::default();
-        let public = PublicTokens::of(d, analyzer);
-        let internal = d.internal.clone().unwrap_or_default();
-        for (name, words) in ["title", "variants", "keywords", "body"].into_iter().zip(&public.words) {
-            doc.add_text(field(name), words.join(" "));
+    let mut doc = TantivyDocument::default();
+    let internal = d.internal.as_deref().unwrap_or_default();
+    let texts = [
+        ("title", Some("title_bg"), d.title.clone()),
+        ("variants", Some("variants_bg"), d.variants.join("\n")),
+        ("keywords", None, d.keywords.join("\n")),
+        ("body", Some("body_bg"), d.body.clone()),
+        ("internal", Some("internal_bg"), internal.to_string()),
+    ];
+    for (words_field, bigram_field, text) in texts {
+        let (words, grams) = analyzer.index_field(&text);
+        doc.add_text(field(words_field), words);
+        if let Some(bigram_field) = bigram_field {
+            doc.add_text(field(bigram_field), grams);
         }
-        doc.add_text(field("internal"), join(analyzer.index_words(&internal)));
-        for (name, grams) in ["title_bg", "variants_bg", "body_bg"].into_iter().zip(&public.bigrams) {
-            doc.add_text(field(name), grams.join(" "));
-        }
-        doc.add_text(field("internal_bg"), join(analyzer.index_bigrams(&internal)));
-        doc.add_text(field("title_py"), public.pinyin[0].join(" "));
-        doc.add_text(field("title_pyi"), public.pinyin[1].join(" "));
-        doc.add_text(fields.path, &d.path);
-        doc.add_text(fields.kind, &d.kind);
-        doc.add_text(fields.url, &d.url);
-        doc.add_text(fields.title_text, &d.title);
-        if let Some(n) = &d.doc_number {
-            doc.add_text(fields.doc_number, n);
-        }
-        doc.add_text(fields.status, d.status.as_deref().unwrap_or(""));
-        doc.add_text(fields.date, d.date.as_deref().unwrap_or(""));
-        doc.add_text(fields.body_text, &d.body);
-        doc.add_text(fields.internal_text, &internal);
-        if let Some(detail) = &d.detail {
-            doc.add_text(fields.detail, detail.to_string());
-        }
-        for facet in &d.facets {
-            doc.add_facet(fields.facets, Facet::from_path(facet.iter()));
-        }
-        (doc, public_terms.then(|| Analysed::from(&public)))
-    };
-    // One indexing thread keeps documents in insertion order in a single
-    // segment, so equal scores rank the same way on every build.
-    let mut writer = index.writer_with_num_threads(1, 200_000_000)?;
+    }
+    let (full, initials) = analyzer.index_pinyin(&d.title);
+    doc.add_text(field("title_py"), full.join(" "));
+    doc.add_text(field("title_pyi"), initials.join(" "));
+    doc.add_u64(field(ORD_FIELD), ord as u64);
+    doc.add_text(fields.path, &d.path);
+    doc.add_text(fields.kind, &d.kind);
+    doc.add_text(fields.url, &d.url);
+    doc.add_text(fields.title_text, &d.title);
+    if let Some(n) = &d.doc_number {
+        doc.add_text(fields.doc_number, n);
+    }
+    doc.add_text(fields.status, d.status.as_deref().unwrap_or(""));
+    doc.add_text(fields.date, d.date.as_deref().unwrap_or(""));
+    doc.add_text(fields.body_text, &d.body);
+    doc.add_text(fields.internal_text, internal);
+    if let Some(detail) = &d.detail {
+        doc.add_text(fields.detail, detail.to_string());
+    }
+    for facet in &d.facets {
+        doc.add_facet(fields.facets, Facet::from_path(facet.iter()));
+    }
+    doc
+}
+
+/// Replaces documents in place, for `serve`: each `(ord, doc)` takes the
+/// place of the document with the same path.
+pub fn update(index: &Index, analyzer: &Analyzer, docs: &[(usize, &SearchDoc)]) -> tantivy::Result<()> {
+    let schema = index.schema();
+    let path = schema.get_field("path")?;
+    let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
+    for (ord, doc) in docs {
+        writer.delete_term(Term::from_field_text(path, &doc.path));
+        writer.add_document(document(&schema, analyzer, *ord, doc))?;
+    }
+    writer.commit()?;
+    Ok(())
+}
+
+fn fill(index: &Index, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<()> {
+    let schema = index.schema();
+    let make = |(n, d): (usize, &SearchDoc)| document(&schema, analyzer, n, d);
+    // Two indexing threads: tantivy's own work is half of the phase. Ties
+    // are broken by `ord` at query time, so segment layout does not matter.
+    let mut writer = index.writer_with_num_threads(2, 400_000_000)?;
     // Segmenting is the expensive part: do it on every core, a chunk at a
     // time so memory stays bounded on large sites.
     const CHUNK: usize = 2048;
-    let mut analysed = Vec::with_capacity(docs.len());
-    for chunk in docs.chunks(CHUNK) {
-        let made: Vec<(TantivyDocument, Option<Analysed>)> = chunk.par_iter().map(make).collect();
-        for (doc, terms) in made {
+    for (c, chunk) in docs.chunks(CHUNK).enumerate() {
+        let made: Vec<TantivyDocument> = chunk.par_iter().enumerate().map(|(i, d)| make((c * CHUNK + i, d))).collect();
+        for doc in made {
             writer.add_document(doc)?;
-            analysed.extend(terms);
         }
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
-    Ok(analysed)
+    Ok(())
 }
 
 /// What to search for; every filter is optional. The same struct is the
@@ -249,7 +280,15 @@ pub struct OperatorIndex {
 
 impl OperatorIndex {
     pub fn open(dir: &Path) -> tantivy::Result<OperatorIndex> {
-        let index = Index::open_in_dir(dir)?;
+        OperatorIndex::from_index(&Index::open_in_dir(dir)?)
+    }
+
+    /// Sees the latest commit (after [`update`]).
+    pub fn reload(&self) -> tantivy::Result<()> {
+        self.reader.reload()
+    }
+
+    pub fn from_index(index: &Index) -> tantivy::Result<OperatorIndex> {
         let schema = index.schema();
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         Ok(OperatorIndex { fields: Fields::of(&schema), reader, schema })
@@ -284,7 +323,14 @@ impl OperatorIndex {
         let query = BooleanQuery::new(clauses);
 
         let searcher = self.reader.searcher();
-        let top_docs = TopDocs::with_limit(limit).order_by_score();
+        // Equal scores rank by the document's place in the build, whatever
+        // segment the indexing threads put it in.
+        let top_docs = TopDocs::with_limit(limit).tweak_score(|segment: &SegmentReader| {
+            let ords = segment.fast_fields().u64(ORD_FIELD).ok();
+            move |doc: DocId, score: Score| {
+                (score, Reverse(ords.as_ref().and_then(|o| o.first(doc)).unwrap_or(u64::MAX)))
+            }
+        });
         let (top, total, facet_counts) = if request.facets {
             let mut facet_collector = FacetCollector::for_field("facets");
             for facet in FACETS {
@@ -301,7 +347,7 @@ impl OperatorIndex {
         let snippet_terms: Vec<String> =
             analysed.words.iter().map(|(w, _)| w.clone()).chain(analysed.bigrams.clone()).collect();
         let mut results = Vec::with_capacity(top.len());
-        for (score, address) in top {
+        for ((score, _), address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(SearchError::Index)?;
             let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
             let optional = |field: Field| Some(text(field)).filter(|s| !s.is_empty());

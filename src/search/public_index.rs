@@ -13,10 +13,15 @@
 //! length-normalised frequency part for one document, and the client
 //! multiplies by the term's idf.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use rayon::prelude::*;
 use serde_json::json;
+
+use tantivy::postings::Postings;
+use tantivy::postings::TermInfo;
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocSet, Index, InvertedIndexReader, Searcher, TERMINATED};
 
 use super::segment::{Vocabulary, simplified_table};
 use super::{Analyzer, SearchDoc};
@@ -37,12 +42,24 @@ const SHARD_BYTES: usize = 8 * 1024;
 /// Documents per facet block.
 pub const FACET_BLOCK: usize = 1024;
 
-/// Word fields with the operator index's boosts (title > variants >
-/// keywords > body), then the bigram fields.
-const WORD_FIELDS: [(&str, f64); 4] = [("title", 4.0), ("variants", 3.0), ("keywords", 2.0), ("body", 1.0)];
-const BIGRAM_FIELDS: [(&str, f64); 3] = [("title", 2.0), ("variants", 1.5), ("body", 0.5)];
-/// Letter grams of the title's pinyin: full (`p:`) and initials (`i:`).
-const PINYIN_FIELDS: [(&str, f64); 2] = [("p", 1.5), ("i", 1.0)];
+/// The operator index's public fields, with the prefix their terms carry
+/// here: words `w:`, bigrams `b:`, and letter grams of the title's full
+/// pinyin `p:` and of its initials `i:`. `internal` and `internal_bg` are
+/// not among them, which is what keeps 内部口径 out.
+const PUBLIC_FIELDS: [(&str, &str); 9] = [
+    ("title", "w"),
+    ("variants", "w"),
+    ("keywords", "w"),
+    ("body", "w"),
+    ("title_bg", "b"),
+    ("variants_bg", "b"),
+    ("body_bg", "b"),
+    ("title_py", "p"),
+    ("title_pyi", "i"),
+];
+/// Postings held in memory by one pass over the index; passes run on every
+/// core, so this bounds the phase's memory whatever the size of the site.
+const POSTINGS_PER_PASS: u64 = 6_000_000;
 
 /// The facets the search page counts, with their labels.
 pub const FACETS: [(&str, &str); 7] = [
@@ -57,85 +74,27 @@ pub const FACETS: [(&str, &str); 7] = [
 
 /// FNV-1a over UTF-8 bytes; the client has the same function.
 pub fn bucket(key: &str, buckets: usize) -> usize {
+    fnv1a(&[key.as_bytes()]) as usize % buckets.max(1)
+}
+
+/// The bucket of `prefix:term`, without building the string.
+fn term_bucket(prefix: &str, term: &[u8], buckets: usize) -> usize {
+    fnv1a(&[prefix.as_bytes(), b":", term]) as usize % buckets.max(1)
+}
+
+fn fnv1a(parts: &[&[u8]]) -> u32 {
     let mut hash: u32 = 0x811c_9dc5;
-    for byte in key.bytes() {
-        hash ^= u32::from(byte);
+    for byte in parts.iter().flat_map(|part| part.iter()) {
+        hash ^= u32::from(*byte);
         hash = hash.wrapping_mul(0x0100_0193);
     }
-    hash as usize % buckets.max(1)
-}
-
-fn field_text(doc: &SearchDoc, field: &str) -> String {
-    match field {
-        "title" => doc.title.clone(),
-        "variants" => doc.variants.join("\n"),
-        "keywords" => doc.keywords.join("\n"),
-        _ => doc.body.clone(),
-    }
-}
-
-/// The tokens of one document's public fields, computed once and shared by
-/// the operator index and this one.
-pub struct PublicTokens {
-    /// Words of title, 相似问法, keywords and body.
-    pub words: [Vec<String>; 4],
-    /// Bigrams of title, 相似问法 and body.
-    pub bigrams: [Vec<String>; 3],
-    /// Letter grams of the title's full pinyin and of its initials.
-    pub pinyin: [Vec<String>; 2],
-}
-
-impl PublicTokens {
-    pub fn of(doc: &SearchDoc, analyzer: &Analyzer) -> PublicTokens {
-        let (full, initials) = analyzer.index_pinyin(&doc.title);
-        PublicTokens {
-            words: WORD_FIELDS.map(|(field, _)| analyzer.index_words(&field_text(doc, field))),
-            bigrams: BIGRAM_FIELDS.map(|(field, _)| analyzer.index_bigrams(&field_text(doc, field))),
-            pinyin: [full, initials],
-        }
-    }
-}
-
-/// Term frequencies per field of one document.
-pub struct Analysed {
-    /// ((namespace-prefixed term, field index), count), sorted; a flat
-    /// vector because tens of thousands of these are held at once.
-    counts: Vec<((Box<str>, usize), u32)>,
-    /// Length in terms of each field: words, bigrams, pinyin.
-    lengths: Vec<u32>,
-}
-
-impl From<&PublicTokens> for Analysed {
-    fn from(tokens: &PublicTokens) -> Analysed {
-        let mut counts: BTreeMap<(String, usize), u32> = BTreeMap::new();
-        let mut lengths = Vec::new();
-        let fields = tokens
-            .words
-            .iter()
-            .map(|t| ("w", t))
-            .chain(tokens.bigrams.iter().map(|t| ("b", t)))
-            .chain(tokens.pinyin.iter().zip(PINYIN_FIELDS).map(|(t, (prefix, _))| (prefix, t)));
-        for (f, (prefix, terms)) in fields.enumerate() {
-            lengths.push(terms.len() as u32);
-            for term in terms {
-                *counts.entry((format!("{prefix}:{term}"), f)).or_default() += 1;
-            }
-        }
-        let counts = counts.into_iter().map(|((term, f), n): ((String, usize), u32)| ((term.into(), f), n)).collect();
-        Analysed { counts, lengths }
-    }
+    hash
 }
 
 /// The term a 文号 is indexed under: `n:国发|2019|5`, whatever brackets
 /// were used; the client derives the same from a query.
 pub fn doc_number_term(number: &DocNumber) -> String {
     format!("n:{}|{}|{}", number.agency, number.year.map_or(String::new(), |y| y.to_string()), number.serial)
-}
-
-/// Analyses documents on their own, when no operator index is built
-/// alongside (evaluation, tests).
-pub fn analyse_all(docs: &[SearchDoc], analyzer: &Analyzer) -> Vec<Analysed> {
-    docs.par_iter().map(|d| Analysed::from(&PublicTokens::of(d, analyzer))).collect()
 }
 
 /// Facet values of a document, as the operator index files them (first
@@ -151,24 +110,15 @@ fn facet_values(doc: &SearchDoc, facet: &str) -> Vec<String> {
     values
 }
 
-/// Occurrences of every indexed word over all documents.
-fn word_counts(analysed: &[Analysed]) -> BTreeMap<String, u64> {
-    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
-    for a in analysed {
-        for ((term, _), count) in &a.counts {
-            if let Some(word) = term.strip_prefix("w:") {
-                *counts.entry(word.to_string()).or_default() += u64::from(*count);
-            }
-        }
-    }
-    counts
-}
-
 /// The public search's vocabulary: the words of the public fields (title,
 /// 相似问法, keywords, body; never 内部口径), each with its cost. What a
-/// browser may cut a query into.
-pub fn vocabulary(docs: &[SearchDoc], analyzer: &Analyzer) -> Vocabulary {
-    Vocabulary::from_counts(&word_counts(&analyse_all(docs, analyzer)))
+/// browser may cut a query into. Indexes `docs` in memory to find it.
+pub fn vocabulary(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Vocabulary> {
+    let index = super::operator::build_in_ram(docs, analyzer)?;
+    let searcher = index.reader()?.searcher();
+    let source = Source::of(&searcher)?;
+    let (_, counts, _) = source.pass(&searcher, &[0], 0, &[], &|_| Ok(()))?;
+    Ok(Vocabulary::from_counts(&counts))
 }
 
 /// The weighted terms the browser client looks up for a query (without
@@ -215,111 +165,264 @@ pub struct PublicIndexStats {
     pub bytes: usize,
 }
 
-/// Builds every file of the public search index from the public documents
-/// (pages, policies, interpretations and Q&A without 内部口径).
-/// `analysed` holds each document's terms, in the order of `docs`;
-/// `region_names` (GB/T 2260 code → name) label the 地区 facet.
+/// Where a pass hands the files it made; they are written at once, so a
+/// large index is never held in memory whole.
+pub type Emit<'a> = &'a (dyn Fn(Vec<OutputFile>) -> std::io::Result<()> + Sync);
+
+/// The public fields of an operator index, with what BM25 needs of them.
+struct Source {
+    fields: Vec<(Field, &'static str, f64)>,
+    /// Average length of each public field, in terms.
+    average: Vec<f64>,
+}
+
+struct SegmentContext {
+    ords: tantivy::columnar::Column<u64>,
+    norms: Vec<tantivy::fieldnorm::FieldNormReader>,
+    alive: Option<tantivy::fastfield::AliveBitSet>,
+}
+
+/// The postings of one pass, per shard: term → [(document, weight)].
+type Lists = BTreeMap<usize, BTreeMap<String, Vec<(u32, f32)>>>;
+
+impl Source {
+    fn of(searcher: &Searcher) -> tantivy::Result<Source> {
+        let schema = searcher.schema();
+        let docs = searcher.num_docs().max(1) as f64;
+        let mut fields = Vec::new();
+        let mut average = Vec::new();
+        for (name, prefix) in PUBLIC_FIELDS {
+            let field = schema.get_field(name)?;
+            let mut tokens = 0;
+            for segment in searcher.segment_readers() {
+                tokens += segment.inverted_index(field)?.total_num_tokens();
+            }
+            fields.push((field, prefix, f64::from(super::operator::field_boost(name))));
+            average.push((tokens as f64 / docs).max(1.0));
+        }
+        Ok(Source { fields, average })
+    }
+
+    /// Calls `visit` with every term of every public field and segment:
+    /// (segment, field number, term bytes, term info, its inverted index).
+    fn for_each_term(
+        &self,
+        searcher: &Searcher,
+        mut visit: impl FnMut(usize, usize, &[u8], &TermInfo, &InvertedIndexReader) -> tantivy::Result<()>,
+    ) -> tantivy::Result<()> {
+        for (s, segment) in searcher.segment_readers().iter().enumerate() {
+            for (f, (field, _, _)) in self.fields.iter().enumerate() {
+                let inverted = segment.inverted_index(*field)?;
+                let mut terms = inverted.terms().stream()?;
+                while terms.advance() {
+                    visit(s, f, terms.key(), terms.value(), &inverted)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// What reading postings needs of each segment.
+    fn segments(&self, searcher: &Searcher) -> tantivy::Result<Vec<SegmentContext>> {
+        searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| {
+                Ok(SegmentContext {
+                    ords: segment.fast_fields().u64(super::operator::ORD_FIELD)?,
+                    norms: self
+                        .fields
+                        .iter()
+                        .map(|(field, _, _)| segment.get_fieldnorms_reader(*field))
+                        .collect::<tantivy::Result<_>>()?,
+                    alive: segment.alive_bitset().cloned(),
+                })
+            })
+            .collect()
+    }
+
+    /// Appends the weighted postings of one term of public field `f` in
+    /// one segment to `list`; returns the term's occurrences there.
+    fn read(
+        &self,
+        segment: &SegmentContext,
+        f: usize,
+        info: &TermInfo,
+        inverted: &InvertedIndexReader,
+        list: &mut Vec<(u32, f32)>,
+    ) -> tantivy::Result<u64> {
+        let boost = self.fields[f].2;
+        let mut postings = inverted.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
+        let mut occurrences = 0u64;
+        let mut doc = postings.doc();
+        while doc != TERMINATED {
+            if segment.alive.as_ref().is_none_or(|a| a.is_alive(doc)) {
+                let tf = f64::from(postings.term_freq());
+                occurrences += u64::from(postings.term_freq());
+                let length = f64::from(segment.norms[f].fieldnorm(doc));
+                let norm = K1 * (1.0 - B + B * length / self.average[f]);
+                let ord = segment.ords.first(doc).unwrap_or_default() as u32;
+                list.push((ord, (boost * tf * (K1 + 1.0) / (tf + norm)) as f32));
+            }
+            doc = postings.advance();
+        }
+        Ok(occurrences)
+    }
+
+    /// Postings per shard, over every public field (`shards` in all).
+    fn postings_per_shard(&self, searcher: &Searcher, shards: usize) -> tantivy::Result<Vec<u64>> {
+        let mut counts = vec![0u64; shards];
+        self.for_each_term(searcher, |_, f, term, info, _| {
+            counts[term_bucket(self.fields[f].1, term, shards)] += u64::from(info.doc_freq);
+            Ok(())
+        })?;
+        Ok(counts)
+    }
+
+    /// Reads the postings of the terms in `group`'s shards (`group_of` maps
+    /// a shard to its group), adds the 文号 postings that fall there, and
+    /// emits the shard files. Returns the number of terms, the occurrences
+    /// of the words met (for the vocabulary) and the bytes written.
+    fn pass(
+        &self,
+        searcher: &Searcher,
+        group_of: &[usize],
+        group: usize,
+        doc_number_postings: &[(String, u32)],
+        emit: Emit,
+    ) -> tantivy::Result<(usize, BTreeMap<String, u64>, usize)> {
+        let shards = group_of.len();
+        let segments = self.segments(searcher)?;
+        let mut lists: Lists = BTreeMap::new();
+        let mut words: BTreeMap<String, u64> = BTreeMap::new();
+        let mut key = String::new();
+        self.for_each_term(searcher, |s, f, term, info, inverted| {
+            let prefix = self.fields[f].1;
+            let shard = term_bucket(prefix, term, shards);
+            let Ok(term) = std::str::from_utf8(term) else { return Ok(()) };
+            if group_of[shard] != group {
+                return Ok(());
+            }
+            key.clear();
+            key.push_str(prefix);
+            key.push(':');
+            key.push_str(term);
+            let in_shard = lists.entry(shard).or_default();
+            let list = match in_shard.get_mut(key.as_str()) {
+                Some(list) => list,
+                None => in_shard.entry(key.clone()).or_default(),
+            };
+            let occurrences = self.read(&segments[s], f, info, inverted, list)?;
+            if prefix == "w" && occurrences > 0 {
+                *words.entry(term.to_string()).or_default() += occurrences;
+            }
+            Ok(())
+        })?;
+        for (term, doc) in doc_number_postings {
+            let shard = bucket(term, shards);
+            if group_of[shard] == group {
+                lists.entry(shard).or_default().entry(term.clone()).or_default().push((*doc, DOC_NUMBER_BOOST as f32));
+            }
+        }
+        let terms = lists.values().map(BTreeMap::len).sum();
+        // Shards no term fell into are still written, so every fetch succeeds.
+        let files: Vec<OutputFile> = (0..shards)
+            .filter(|shard| group_of[*shard] == group)
+            .map(|shard| {
+                let list = lists.remove(&shard).unwrap_or_default();
+                let shard_json: BTreeMap<String, Vec<u32>> =
+                    list.into_iter().map(|(term, postings)| (term, merge_postings(postings))).collect();
+                OutputFile {
+                    path: format!("{DIR}/terms/{shard}.json"),
+                    bytes: serde_json::to_vec(&shard_json).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let bytes = files.iter().map(|f| f.bytes.len()).sum();
+        emit(files)?;
+        Ok((terms, words, bytes))
+    }
+}
+
+/// A posting list as the client reads it: `[doc, weight, doc, weight …]`
+/// in document order, a document's fields summed, weights in hundredths.
+fn merge_postings(mut postings: Vec<(u32, f32)>) -> Vec<u32> {
+    // Stable, so a document's fields are summed in field order on every build.
+    postings.sort_by_key(|(doc, _)| *doc);
+    let mut out: Vec<u32> = Vec::with_capacity(postings.len() * 2);
+    let mut i = 0;
+    while i < postings.len() {
+        let doc = postings[i].0;
+        let mut weight = 0f64;
+        while i < postings.len() && postings[i].0 == doc {
+            weight += f64::from(postings[i].1);
+            i += 1;
+        }
+        out.extend([doc, (weight * WEIGHT_SCALE).round().max(1.0) as u32]);
+    }
+    out
+}
+
+/// Builds every file of the public search index from the operator index of
+/// the same documents (pages, policies, interpretations and Q&A; only its
+/// public fields are read) and hands them to `emit`. Posting lists are
+/// made in passes over groups of shards, in parallel, each holding at most
+/// [`POSTINGS_PER_PASS`] postings; `region_names` (GB/T 2260 code → name)
+/// label the 地区 facet.
 pub fn build(
+    index: &Index,
     docs: &[SearchDoc],
-    analysed: Vec<Analysed>,
     analyzer: &Analyzer,
     region_names: &BTreeMap<String, String>,
-) -> (Vec<OutputFile>, PublicIndexStats) {
-    let fields = WORD_FIELDS.len() + BIGRAM_FIELDS.len() + PINYIN_FIELDS.len();
-    let n = docs.len().max(1) as f64;
-    let average: Vec<f64> =
-        (0..fields).map(|f| (analysed.iter().map(|a| f64::from(a.lengths[f])).sum::<f64>() / n).max(1.0)).collect();
-    let boosts: Vec<f64> =
-        WORD_FIELDS.iter().chain(&BIGRAM_FIELDS).chain(&PINYIN_FIELDS).map(|(_, boost)| *boost).collect();
-    let boost = |f: usize| boosts[f];
-
-    let vocabulary = Vocabulary::from_counts(&word_counts(&analysed));
+    emit: Emit,
+) -> tantivy::Result<PublicIndexStats> {
+    let searcher = index.reader()?.searcher();
+    let source = Source::of(&searcher)?;
+    let mut total_postings = 0u64;
+    source.for_each_term(&searcher, |_, _, _, info, _| {
+        total_postings += u64::from(info.doc_freq);
+        Ok(())
+    })?;
     // About 8 KB of postings per shard, so a query fetches little more
-    // than the postings of its own terms; estimated from the term counts.
-    let posting_bytes: usize = analysed.iter().map(|a| a.counts.len() * 10).sum();
-    let term_shards = (posting_bytes / SHARD_BYTES).clamp(16, 1 << 16);
-    let vocab_shards = (vocabulary.len() / 400).clamp(16, 1024);
-
-    // Per document, in parallel: (shard, term, weight) with the BM25
-    // frequency part of every field summed.
-    let weighted: Vec<Vec<(u32, Box<str>, u32)>> = analysed
-        .into_par_iter()
-        .map(|a| {
-            let mut per_term: BTreeMap<Box<str>, f64> = BTreeMap::new();
-            for ((term, f), tf) in a.counts {
-                let tf = f64::from(tf);
-                let norm = K1 * (1.0 - B + B * f64::from(a.lengths[f]) / average[f]);
-                *per_term.entry(term).or_default() += boost(f) * tf * (K1 + 1.0) / (tf + norm);
-            }
-            per_term
-                .into_iter()
-                .map(|(term, weight)| {
-                    let weight = (weight * WEIGHT_SCALE).round().max(1.0) as u32;
-                    (bucket(&term, term_shards) as u32, term, weight)
-                })
-                .collect()
-        })
-        .collect();
-    let doc_number_postings: Vec<(String, u32, u32)> = docs
+    // than the postings of its own terms (about 10 bytes a posting).
+    let term_shards = (total_postings as usize * 10 / SHARD_BYTES).clamp(16, 1 << 16);
+    let per_shard = source.postings_per_shard(&searcher, term_shards)?;
+    let mut group_of = Vec::with_capacity(term_shards);
+    let (mut group, mut in_group) = (0, 0u64);
+    for count in per_shard {
+        if in_group > 0 && in_group + count > POSTINGS_PER_PASS {
+            group += 1;
+            in_group = 0;
+        }
+        in_group += count;
+        group_of.push(group);
+    }
+    let doc_number_postings: Vec<(String, u32)> = docs
         .iter()
         .enumerate()
         .filter_map(|(id, doc)| {
             let number = doc_number::parse(doc.doc_number.as_deref()?).ok()?;
-            Some((doc_number_term(&number.number), id as u32, (DOC_NUMBER_BOOST * WEIGHT_SCALE) as u32))
+            Some((doc_number_term(&number.number), id as u32))
         })
         .collect();
-
-    // Posting lists grouped by shard, one group of shards per thread; each
-    // thread reads every document's terms in document order and keeps its
-    // own, so lists come out sorted by document without locks.
-    let parts = rayon::current_num_threads().max(1);
-    let shards: Vec<BTreeMap<String, Vec<u32>>> = (0..parts)
+    let passes = (0..=group)
         .into_par_iter()
-        .map(|part| {
-            let mut lists: HashMap<String, Vec<u32>> = HashMap::new();
-            let mut add = |term: &str, doc: u32, weight: u32| match lists.get_mut(term) {
-                Some(list) => list.extend([doc, weight]),
-                None => {
-                    lists.insert(term.to_string(), vec![doc, weight]);
-                }
-            };
-            for (term, doc, weight) in &doc_number_postings {
-                if bucket(term, term_shards) % parts == part {
-                    add(term, *doc, *weight);
-                }
-            }
-            for (doc, terms) in weighted.iter().enumerate() {
-                for (shard, term, weight) in terms {
-                    if *shard as usize % parts == part {
-                        add(term, doc as u32, *weight);
-                    }
-                }
-            }
-            let mut by_shard: BTreeMap<usize, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
-            for (term, list) in lists {
-                by_shard.entry(bucket(&term, term_shards)).or_default().insert(term, list);
-            }
-            by_shard
-        })
-        .reduce(BTreeMap::new, |mut a, b| {
-            a.extend(b);
-            a
-        })
-        .into_values()
-        .collect();
-    let terms = shards.iter().map(BTreeMap::len).sum();
+        .map(|g| source.pass(&searcher, &group_of, g, &doc_number_postings, emit))
+        .collect::<tantivy::Result<Vec<_>>>()?;
+    let mut terms = 0;
+    let mut bytes = 0;
+    let mut word_counts: BTreeMap<String, u64> = BTreeMap::new();
+    for (pass_terms, pass_words, pass_bytes) in passes {
+        terms += pass_terms;
+        bytes += pass_bytes;
+        for (word, count) in pass_words {
+            *word_counts.entry(word).or_default() += count;
+        }
+    }
+    let vocabulary = Vocabulary::from_counts(&word_counts);
+    let vocab_shards = (vocabulary.len() / 400).clamp(16, 1024);
     let mut files: Vec<OutputFile> = Vec::new();
     let file = |path: String, bytes: Vec<u8>| OutputFile { path: format!("{DIR}/{path}"), bytes };
-    files.par_extend(shards.par_iter().map(|shard| {
-        let k = shard.keys().next().map_or(0, |t| bucket(t, term_shards));
-        file(format!("terms/{k}.json"), serde_json::to_vec(shard).unwrap_or_default())
-    }));
-    // Shards no term fell into are still written, so every fetch succeeds.
-    let present: std::collections::HashSet<usize> =
-        shards.iter().filter_map(|s| s.keys().next().map(|t| bucket(t, term_shards))).collect();
-    for k in (0..term_shards).filter(|k| !present.contains(k)) {
-        files.push(file(format!("terms/{k}.json"), b"{}".to_vec()));
-    }
 
     let mut vocab_buckets: Vec<String> = vec![String::new(); vocab_shards];
     for (word, cost) in vocabulary.words() {
@@ -340,39 +443,14 @@ pub fn build(
     let mut dictionaries: Vec<Vec<String>> = vec![Vec::new(); FACETS.len()];
     let mut doc_facets: Vec<Vec<Vec<usize>>> = Vec::with_capacity(docs.len());
     for doc in docs {
-        let mut ids = Vec::with_capacity(FACETS.len());
-        for (f, (facet, _)) in FACETS.iter().enumerate() {
-            let values = facet_values(doc, facet);
-            ids.push(
-                values
-                    .into_iter()
-                    .map(|v| match dictionaries[f].iter().position(|x| *x == v) {
-                        Some(i) => i,
-                        None => {
-                            dictionaries[f].push(v);
-                            dictionaries[f].len() - 1
-                        }
-                    })
-                    .collect(),
-            );
-        }
-        doc_facets.push(ids);
+        doc_facets.push(facet_ids(doc, &mut dictionaries, true).unwrap_or_default());
     }
     for (k, block) in doc_facets.chunks(FACET_BLOCK).enumerate() {
         files.push(file(format!("facets/{k}.json"), serde_json::to_vec(block).unwrap_or_default()));
     }
 
     for (id, doc) in docs.iter().enumerate() {
-        let record = json!({
-            "url": doc.url,
-            "title": doc.title,
-            "kind": doc.kind,
-            "status": doc.status,
-            "doc_number": doc.doc_number,
-            "date": doc.date,
-            "excerpt": crate::markdown::truncate_chars(&doc.body, EXCERPT_CHARS),
-        });
-        files.push(file(format!("docs/{id}.json"), record.to_string().into_bytes()));
+        files.push(record(id, doc));
     }
 
     let meta = json!({
@@ -396,10 +474,156 @@ pub fn build(
     let stats = PublicIndexStats {
         documents: docs.len(),
         terms,
-        files: files.len(),
-        bytes: files.iter().map(|f| f.bytes.len()).sum(),
+        files: term_shards + files.len(),
+        bytes: bytes + files.iter().map(|f| f.bytes.len()).sum::<usize>(),
     };
-    (files, stats)
+    emit(files)?;
+    Ok(stats)
+}
+
+/// The record the results list shows for document `id`.
+fn record(id: usize, doc: &SearchDoc) -> OutputFile {
+    let record = json!({
+        "url": doc.url,
+        "title": doc.title,
+        "kind": doc.kind,
+        "status": doc.status,
+        "doc_number": doc.doc_number,
+        "date": doc.date,
+        "excerpt": crate::markdown::truncate_chars(&doc.body, EXCERPT_CHARS),
+    });
+    OutputFile { path: format!("{DIR}/docs/{id}.json"), bytes: record.to_string().into_bytes() }
+}
+
+/// A document's facet values as ids in `dictionaries`. New values are
+/// added when `grow`, else they make the answer `None`.
+fn facet_ids(doc: &SearchDoc, dictionaries: &mut [Vec<String>], grow: bool) -> Option<Vec<Vec<usize>>> {
+    let mut ids = Vec::with_capacity(FACETS.len());
+    for (f, (facet, _)) in FACETS.iter().enumerate() {
+        let mut values = Vec::new();
+        for v in facet_values(doc, facet) {
+            values.push(match dictionaries[f].iter().position(|x| *x == v) {
+                Some(i) => i,
+                None if grow => {
+                    dictionaries[f].push(v);
+                    dictionaries[f].len() - 1
+                }
+                None => return None,
+            });
+        }
+        ids.push(values);
+    }
+    Some(ids)
+}
+
+/// Every `prefix:term` a document puts in the public index.
+fn terms_of(doc: &SearchDoc, analyzer: &Analyzer) -> std::collections::BTreeSet<String> {
+    let mut terms = std::collections::BTreeSet::new();
+    let texts = [doc.title.clone(), doc.variants.join("\n"), doc.keywords.join("\n"), doc.body.clone()];
+    for text in &texts {
+        let (words, grams) = analyzer.index_field(text);
+        terms.extend(words.split(' ').filter(|w| !w.is_empty()).map(|w| format!("w:{w}")));
+        terms.extend(grams.split(' ').filter(|g| !g.is_empty()).map(|g| format!("b:{g}")));
+    }
+    let (full, initials) = analyzer.index_pinyin(&doc.title);
+    terms.extend(full.iter().map(|g| format!("p:{g}")));
+    terms.extend(initials.iter().map(|g| format!("i:{g}")));
+    terms
+}
+
+/// Brings the static index in `out_dir` up to date after documents were
+/// replaced in the operator index `index` ([`super::operator::update`]),
+/// for `serve`: rewrites the posting lists of every term the old or new
+/// version has, their records and facet blocks. Weights of other terms keep
+/// the old field averages, and the vocabulary its old word costs, until the
+/// next full build. `Ok(None)` when a facet value is new: build in full.
+pub fn patch(
+    out_dir: &std::path::Path,
+    index: &Index,
+    analyzer: &Analyzer,
+    changed: &[(usize, &SearchDoc, &SearchDoc)],
+) -> Result<Option<Vec<OutputFile>>, String> {
+    let dir = out_dir.join(DIR);
+    let read_json = |path: &str| -> Result<serde_json::Value, String> {
+        let text = std::fs::read(dir.join(path)).map_err(|e| format!("{DIR}/{path}: {e}"))?;
+        serde_json::from_slice(&text).map_err(|e| format!("{DIR}/{path}: {e}"))
+    };
+    let meta = read_json("meta.json")?;
+    let shards = meta["term_shards"].as_u64().unwrap_or(1) as usize;
+    let block = meta["facet_block"].as_u64().unwrap_or(FACET_BLOCK as u64) as usize;
+    let mut dictionaries: Vec<Vec<String>> = FACETS
+        .iter()
+        .enumerate()
+        .map(|(f, _)| serde_json::from_value(meta["facets"][f]["values"].clone()).unwrap_or_default())
+        .collect();
+    let mut terms = std::collections::BTreeSet::new();
+    let mut numbers: BTreeMap<String, Vec<(u32, f32)>> = BTreeMap::new();
+    let mut files = Vec::new();
+    let mut blocks: BTreeMap<usize, Vec<serde_json::Value>> = BTreeMap::new();
+    for &(ord, old, new) in changed {
+        terms.extend(terms_of(old, analyzer));
+        terms.extend(terms_of(new, analyzer));
+        for (doc, postings) in [(old, vec![]), (new, vec![(ord as u32, DOC_NUMBER_BOOST as f32)])] {
+            if let Some(number) = doc.doc_number.as_deref().and_then(|n| doc_number::parse(n).ok()) {
+                numbers.insert(doc_number_term(&number.number), postings);
+            }
+        }
+        files.push(record(ord, new));
+        let Some(ids) = facet_ids(new, &mut dictionaries, false) else { return Ok(None) };
+        let k = ord / block.max(1);
+        if let std::collections::btree_map::Entry::Vacant(e) = blocks.entry(k) {
+            let value = read_json(&format!("facets/{k}.json"))?;
+            e.insert(value.as_array().cloned().unwrap_or_default());
+        }
+        if let Some(slot) = blocks.get_mut(&k).and_then(|b| b.get_mut(ord % block.max(1))) {
+            *slot = json!(ids);
+        }
+    }
+    for (k, values) in blocks {
+        files
+            .push(OutputFile { path: format!("{DIR}/facets/{k}.json"), bytes: json!(values).to_string().into_bytes() });
+    }
+    let searcher = index.reader().map_err(|e| e.to_string())?.searcher();
+    let source = Source::of(&searcher).map_err(|e| e.to_string())?;
+    let segments = source.segments(&searcher).map_err(|e| e.to_string())?;
+    let mut by_shard: BTreeMap<usize, BTreeMap<String, Vec<(u32, f32)>>> = BTreeMap::new();
+    for term in terms {
+        let (prefix, text) = term.split_once(':').unwrap_or(("w", &term));
+        let mut list = Vec::new();
+        for (s, segment) in searcher.segment_readers().iter().enumerate() {
+            for (f, (field, field_prefix, _)) in source.fields.iter().enumerate() {
+                if *field_prefix != prefix {
+                    continue;
+                }
+                let inverted = segment.inverted_index(*field).map_err(|e| e.to_string())?;
+                let key = tantivy::Term::from_field_text(*field, text);
+                if let Some(info) = inverted.get_term_info(&key).map_err(|e| e.to_string())? {
+                    source.read(&segments[s], f, &info, &inverted, &mut list).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        by_shard.entry(term_bucket(prefix, text.as_bytes(), shards)).or_default().insert(term.clone(), list);
+    }
+    for (term, list) in numbers {
+        by_shard.entry(bucket(&term, shards)).or_default().insert(term, list);
+    }
+    for (shard, lists) in by_shard {
+        let path = format!("terms/{shard}.json");
+        let mut current: BTreeMap<String, Vec<u32>> =
+            serde_json::from_value(read_json(&path)?).map_err(|e| format!("{DIR}/{path}: {e}"))?;
+        for (term, list) in lists {
+            if list.is_empty() {
+                current.remove(&term);
+            } else {
+                current.insert(term, merge_postings(list));
+            }
+        }
+        files.push(OutputFile {
+            path: format!("{DIR}/{path}"),
+            bytes: serde_json::to_vec(&current).map_err(|e| e.to_string())?,
+        });
+    }
+    Ok(Some(files))
 }
 
 /// The public documents of the library: everything the operator index has

@@ -40,32 +40,40 @@ fn is_word_char(c: char) -> bool {
 /// normalised text.
 pub fn bigrams(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    for_each_bigram(text, |gram| out.push(gram.to_string()));
+    out
+}
+
+/// [`bigrams`] without allocating: each gram is a slice of `text`, handed
+/// to `visit` in order. Indexing calls this for every character of every
+/// body, so it must not allocate per gram.
+pub fn for_each_bigram<'a>(text: &'a str, mut visit: impl FnMut(&'a str)) {
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        let end_of = |i: usize, c: char| i + c.len_utf8();
         if is_cjk(c) {
-            let start = i;
-            while i < chars.len() && is_cjk(chars[i]) {
-                i += 1;
+            let mut previous = start;
+            let mut end = end_of(start, c);
+            let mut lone = true;
+            while let Some(&(i, next)) = chars.peek().filter(|(_, n)| is_cjk(*n)) {
+                chars.next();
+                end = end_of(i, next);
+                visit(&text[previous..end]);
+                previous = i;
+                lone = false;
             }
-            let run = &chars[start..i];
-            if run.len() == 1 {
-                out.push(run[0].to_string());
-            } else {
-                out.extend(run.windows(2).map(|w| w.iter().collect::<String>()));
+            if lone {
+                visit(&text[start..end]);
             }
         } else if is_word_char(c) {
-            let start = i;
-            while i < chars.len() && is_word_char(chars[i]) {
-                i += 1;
+            let mut end = end_of(start, c);
+            while let Some(&(i, next)) = chars.peek().filter(|(_, n)| is_word_char(*n)) {
+                chars.next();
+                end = end_of(i, next);
             }
-            out.push(chars[start..i].iter().collect());
-        } else {
-            i += 1;
+            visit(&text[start..end]);
         }
     }
-    out
 }
 
 /// Whether a segment carries meaning (not only punctuation or spaces).
