@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# Build benchmarks: whole-process wall time and peak RSS of `zhiku build`
-# on the demo site and on a 10,000-document site generated from the laws
-# corpus, with per-page time and the per-phase split of the last run.
+# Build benchmarks, for BENCHMARKS.md:
 #
-# Usage: bench/run.sh [RUNS]   (default 5 runs per site; reports the median)
-# Needs GNU time (/usr/bin/time; `apt-get install time`).
+# * the demo site;
+# * generated sites of SIZES documents (`convert_corpus bench`: laws and
+#   State Council documents as policies, NCP answers and citizen replies as
+#   Q&A, random audiences), each built by zhiku and, from the same pages, by
+#   Hugo in the same run, alternating, each into an empty output folder;
+# * whole-process wall time and peak RSS (medians), zhiku's phase split of
+#   its last run, the zhiku/Hugo time ratio, feeds, and `zhiku check`.
+#
+# Usage: bench/run.sh [RUNS]            (default 3 runs per site and tool)
+#        SIZES="1000 10000 60000 100000" bench/run.sh 1
+# Needs GNU time (`apt-get install time`) and Hugo (`apt-get install hugo`).
+# Run as root, the page cache is dropped before every build so that every
+# build reads its input from disk and no build pays for the deletions of
+# the one before (ext4 scans recently freed inodes on create).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-RUNS=${1:-5}
+RUNS=${1:-3}
+SIZES=${SIZES:-"1000 10000"}
 CORPUS=${CORPUS:-../shared/corpus}
 WORK=${WORK:-$(mktemp -d)}
 AS_OF=2026-11-26
@@ -17,30 +28,55 @@ cargo build --release --quiet --example convert_corpus
 BIN=target/release/zhiku
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
-echo "zhiku $(git rev-parse --short HEAD 2>/dev/null || echo '?'), runs per site: $RUNS"
+echo "zhiku $(git rev-parse --short HEAD 2>/dev/null || echo '?'), $(hugo version 2>/dev/null | cut -d' ' -f1-2), runs per site and tool: $RUNS"
 
-bench_site() {
-  local name=$1 root=$2
-  local times=() rss=() pages=0
+settle() {
+  sync
+  if [ -w /proc/sys/vm/drop_caches ]; then echo 3 > /proc/sys/vm/drop_caches; fi
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# timed NAME OUTDIR CMD... : one run into an empty OUTDIR; appends "secs kb".
+timed() {
+  local name=$1 out=$2; shift 2
+  rm -rf "$out"
+  settle
+  /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" > "$WORK/log-$name" 2>&1
+  cat "$WORK/time" >> "$WORK/runs-$name"
+}
+
+report() {
+  local name=$1 label=$2
+  local t m
+  t=$(cut -d' ' -f1 "$WORK/runs-$name" | median)
+  m=$(cut -d' ' -f2 "$WORK/runs-$name" | median)
+  echo "$label: wall median ${t} s (all: $(cut -d' ' -f1 "$WORK/runs-$name" | tr '\n' ' ')), peak RSS median $(awk -v m="$m" 'BEGIN {printf "%.0f MiB", m / 1024}')"
+  echo "$t" > "$WORK/median-$name"
+}
+
+zhiku_site() {
+  local name=$1 root=$2 hugo=${3:-}
+  rm -f "$WORK/runs-$name" "$WORK/runs-$name-hugo"
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M" -o "$WORK/time" "$BIN" --root "$root" build --as-of "$AS_OF" -o "$WORK/out-$name" \
-      --timings 2> "$WORK/log-$name"
-    read -r t m < "$WORK/time"
-    times+=("$t"); rss+=("$m")
+    timed "$name" "$WORK/out-$name" "$BIN" --root "$root" build --as-of "$AS_OF" -o "$WORK/out-$name" --timings
+    if [ -n "$hugo" ]; then
+      timed "$name-hugo" "$hugo/public" hugo -s "$hugo" --quiet
+    fi
   done
-  pages=$(find "$WORK/out-$name" -name '*.html' | wc -l)
-  local median_t median_m
-  median_t=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  median_m=$(printf '%s\n' "${rss[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
   echo
   echo "## $name"
   grep -E '构建完成|构建失败' "$WORK/log-$name"
-  echo "html pages: $pages"
-  echo "wall time median of $RUNS: ${median_t} s (all: ${times[*]})"
-  awk -v t="$median_t" -v p="$pages" 'BEGIN {printf "per page: %.3f ms\n", t * 1000 / p}'
-  awk -v m="$median_m" 'BEGIN {printf "peak RSS median: %.1f MiB\n", m / 1024}'
-  echo "phases (last run):"
-  grep -E '^  [a-z+]' "$WORK/log-$name"
+  echo "zhiku html pages: $(find "$WORK/out-$name" -name '*.html' | wc -l), files: $(find "$WORK/out-$name" -type f | wc -l), bytes: $(du -sb "$WORK/out-$name" | cut -f1)"
+  report "$name" "zhiku (HTML, operator index, static index, feeds)"
+  if [ -n "$hugo" ]; then
+    echo "hugo html pages: $(find "$hugo/public" -name '*.html' | wc -l), files: $(find "$hugo/public" -type f | wc -l)"
+    report "$name-hugo" "hugo (HTML only)"
+    awk -v z="$(cat "$WORK/median-$name")" -v h="$(cat "$WORK/median-$name-hugo")" \
+      'BEGIN {printf "ratio zhiku / hugo: %.2f\n", z / h}'
+  fi
+  echo "zhiku phases (last run):"
+  grep -E '^  [a-z+ ]' "$WORK/log-$name"
   echo "feeds: $(find "$WORK/out-$name/feeds" -name '*.atom' | wc -l) feed keys x 3 formats," \
     "$(du -sb "$WORK/out-$name/feeds" | cut -f1) bytes under feeds/," \
     "profiles.json $(stat -c %s "$WORK/out-$name/feeds/profiles.json") bytes" \
@@ -50,9 +86,13 @@ bench_site() {
   echo "zhiku check: ${t} s, peak RSS $(awk -v m="$m" 'BEGIN {printf "%.1f", m / 1024}') MiB, $(tail -1 "$WORK/check-$name")"
 }
 
-bench_site demo .
+zhiku_site demo .
 
-target/release/examples/convert_corpus bench --corpus "$CORPUS" --out "$WORK/site10k" --docs 10000 --seed 1 > /dev/null
-bench_site laws-10k "$WORK/site10k"
+for size in $SIZES; do
+  site="$WORK/site-$size"
+  target/release/examples/convert_corpus bench --corpus "$CORPUS" --out "$site" --docs "$size" --seed 1 \
+    --hugo "$site-hugo" > /dev/null
+  zhiku_site "gen-$size" "$site" "$site-hugo"
+done
 echo
 echo "work folder: $WORK"

@@ -14,7 +14,8 @@
 //!   ```
 //!
 //! * `bench` writes a complete benchmark site: `<out>/config.toml` (the
-//!   repository's `config.toml` if there is one, else a minimal one),
+//!   repository's `config.toml` if there is one, else a minimal one), the
+//!   repository's `index/` dictionary, synonyms and pinyin phrases,
 //!   `<out>/content/policies/bench/<k>.md` and `<out>/content/qa/bench/<k>.md`
 //!   for k = 1..=N, replacing the `*.md` files of those two folders.
 //!
@@ -432,6 +433,16 @@ fn bench(corpus: &Path, site: &Path, docs: usize, seed: u64, hugo: Option<&Path>
     };
     let config_path = site.join("config.toml");
     fs::write(&config_path, config).map_err(|e| format!("{}: {e}", config_path.display()))?;
+    // The repository's language resources, so the bench site is segmented,
+    // expanded and spelt in pinyin as the demo is.
+    let index_source = Path::new(env!("CARGO_MANIFEST_DIR")).join("index");
+    fs::create_dir_all(site.join("index")).map_err(|e| format!("{}: {e}", site.display()))?;
+    for name in ["dict.txt", "synonyms.txt", "pinyin_phrases.txt"] {
+        let source = index_source.join(name);
+        if source.is_file() {
+            fs::copy(&source, site.join("index").join(name)).map_err(|e| format!("{}: {e}", source.display()))?;
+        }
+    }
     if let Some(hugo) = hugo {
         for folder in [BENCH_POLICY_FOLDER, BENCH_QA_FOLDER] {
             delete_markdown(&hugo.join("content").join(folder))?;

@@ -150,9 +150,26 @@ impl Drop for Phases {
     }
 }
 
-/// Runs every stage up to rendering. Returns `None` if any stage reported an
-/// error; all diagnostics found so far are in the report either way.
+/// Runs every stage up to rendering, and renders every page into memory.
+/// Returns `None` if any stage reported an error; all diagnostics found so
+/// far are in the report either way.
 pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<Rendered> {
+    let mut rendered = prepare(options, report)?;
+    let start = Instant::now();
+    let (files, problems) =
+        render::render_site_with(&rendered.library, &rendered.config, &rendered.theme, rendered.descriptions.clone());
+    report.phases.push(("render+post-process", start.elapsed()));
+    report.diagnostics.extend(problems);
+    if report.diagnostics.has_errors() {
+        return None;
+    }
+    rendered.files = files;
+    Some(rendered)
+}
+
+/// Loads, validates and links the site, and loads its theme and analyzer:
+/// everything before rendering (`files` is left empty).
+fn prepare(options: &BuildOptions, report: &mut BuildReport) -> Option<Rendered> {
     let mut phases = Phases::new(options.progress);
     phases.spinner.set_message("读取并校验内容…");
     let config = match Config::load(&options.root) {
@@ -201,13 +218,8 @@ pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<R
     }
     let (theme, analyzer) = (theme?, analyzer?);
     let descriptions = render::describe(&library);
-    let (files, problems) = render::render_site_with(&library, &config, &theme, descriptions.clone());
-    phases.mark("render+post-process", "写入文件…");
-    report.diagnostics.extend(problems);
+    phases.mark("describe", "渲染页面…");
     report.phases = std::mem::take(&mut phases.list);
-    if report.diagnostics.has_errors() {
-        return None;
-    }
     let content_dir = options.root.join(content::CONTENT_DIR);
     let copies = loaded
         .assets
@@ -217,7 +229,7 @@ pub fn render_site(options: &BuildOptions, report: &mut BuildReport) -> Option<R
             dest: relative.to_string_lossy().replace('\\', "/"),
         })
         .collect();
-    Some(Rendered { library, analyzer, config, theme, descriptions, files, copies })
+    Some(Rendered { library, analyzer, config, theme, descriptions, files: Vec::new(), copies })
 }
 
 /// Builds the site into its output folder.
@@ -230,7 +242,7 @@ pub fn build_keeping(options: &BuildOptions) -> (BuildReport, Option<Kept>) {
     let start = Instant::now();
     let mut report = BuildReport::default();
     let mut kept = None;
-    if let Some(rendered) = render_site(options, &mut report) {
+    if let Some(rendered) = prepare(options, &mut report) {
         let out_dir = options.output_dir();
         match Staging::begin(&out_dir) {
             Ok(staging) => kept = write_staged(options, rendered, staging, &mut report),
@@ -264,30 +276,44 @@ fn write_staged(
         report.diagnostics.push(Diagnostic::error(out_dir.display().to_string(), None, e).with_hint(hint));
     };
     const KEPT: &str = "the previous output and operator index were kept";
-    let pages = std::mem::take(&mut rendered.files);
-    if let Err(e) = staging.write(&pages) {
+    let rendering = render::render_site_into(
+        &rendered.library,
+        &rendered.config,
+        &rendered.theme,
+        rendered.descriptions.clone(),
+        &mut |files| staging.write(files),
+    );
+    phase(report, "render+post-process");
+    match rendering {
+        Ok(problems) => report.diagnostics.extend(problems),
+        Err(e) => {
+            staging.discard();
+            failed(report, format!("cannot write the site: {e}"), KEPT);
+            return None;
+        }
+    }
+    if report.diagnostics.has_errors() {
         staging.discard();
-        failed(report, format!("cannot write the site: {e}"), KEPT);
         return None;
     }
-    drop(pages);
-    phase(report, "write pages");
     let previous = feeds::read_previous(&out_dir);
-    let (feed_files, stats) = feeds::generate(&rendered.library, &rendered.config, previous.as_ref());
-    report.feeds = stats;
-    if let Err(e) = staging.write(&feed_files) {
-        staging.discard();
-        failed(report, format!("cannot write the feeds: {e}"), KEPT);
-        return None;
+    let feeds =
+        feeds::generate_into(&rendered.library, &rendered.config, previous.as_ref(), &mut |files| staging.write(files));
+    match feeds {
+        Ok(stats) => report.feeds = stats,
+        Err(e) => {
+            staging.discard();
+            failed(report, format!("cannot write the feeds: {e}"), KEPT);
+            return None;
+        }
     }
-    drop(feed_files);
     phase(report, "feeds");
     // The operator index is built first and swapped in last, so an error
-    // in either leaves both the old site and the old index.
-    let search_docs = search::documents(&rendered.library);
-    let staged = search::stage_operator_index(&options.operator_index_dir(), &search_docs, &rendered.analyzer);
+    // in either leaves both the old site and the old index. (Building it
+    // alongside rendering was measured: no faster on two cores.)
+    let staged = search::stage_operator_index(&options.operator_index_dir(), &rendered.library, &rendered.analyzer);
     phase(report, "operator index");
-    let (staged, index) = match staged {
+    let (staged, index, public_docs) = match staged {
         Ok(staged) => staged,
         Err(e) => {
             staging.discard();
@@ -300,19 +326,16 @@ fn write_staged(
     };
     // The public index reads the operator index's public fields: one
     // tokenisation for both.
-    let public = search::public_index::build(
-        &index,
-        &search::public_index::public_documents(search_docs),
-        &rendered.analyzer,
-        &rendered.config.regions,
-        &|files| staging.write(&files),
-    );
+    let public =
+        search::public_index::build(&index, &public_docs, &rendered.analyzer, &rendered.config.regions, &|files| {
+            staging.write(files)
+        });
     drop(index);
     phase(report, "static index");
     let written = match public {
         Ok(stats) => {
             report.public_index = stats;
-            staging.copy(&rendered.copies).map_err(|e| format!("cannot copy assets: {e}"))
+            staging.copy(std::mem::take(&mut rendered.copies)).map_err(|e| format!("cannot copy assets: {e}"))
         }
         Err(e) => Err(format!("cannot write the public search index: {e}")),
     };
@@ -323,7 +346,9 @@ fn write_staged(
         return None;
     }
     let (files, pages, _) = staging.counts();
-    match staging.commit() {
+    let committed = staging.commit();
+    phase(report, "write (rest)");
+    match committed {
         Ok(()) => match staged.commit() {
             Ok(()) => {
                 report.written = true;
@@ -340,7 +365,7 @@ fn write_staged(
             failed(report, format!("cannot write the site: {e}"), KEPT);
         }
     }
-    phase(report, "swap");
+    phase(report, "index swap");
     report.written.then(|| Kept {
         library: rendered.library,
         analyzer: rendered.analyzer,

@@ -17,6 +17,7 @@ pub mod library;
 pub mod markdown;
 pub mod output;
 pub mod profile;
+pub mod rebuild;
 pub mod render;
 pub mod scaffold;
 pub mod search;

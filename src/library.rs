@@ -99,6 +99,13 @@ pub struct Term {
     pub children: Vec<usize>,
 }
 
+/// What linking computed, without the documents.
+pub struct Linked {
+    pub links: Vec<Links>,
+    pub status: Vec<Option<Status>>,
+    pub taxonomies: Vec<Taxonomy>,
+}
+
 pub struct Library {
     pub as_of: Date,
     /// Sorted by path.
@@ -209,6 +216,12 @@ impl Library {
         library.build_taxonomies();
         library.compute_related();
         library
+    }
+
+    /// Takes the library apart for an incremental rebuild: its documents, to
+    /// edit and link again, and what linking computed from them, to compare.
+    pub fn into_parts(self) -> (Vec<Document>, Linked) {
+        (self.docs, Linked { links: self.links, status: self.status, taxonomies: self.taxonomies })
     }
 
     pub fn by_path(&self, path: &str) -> Option<DocId> {

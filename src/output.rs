@@ -5,9 +5,11 @@
 //! interrupted therefore leaves the previous output untouched; a staging
 //! folder left behind by a killed build is removed by the next one.
 
+use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use rayon::prelude::*;
 
@@ -48,7 +50,7 @@ fn remove_stale_staging(out_dir: &Path) {
 
 /// Writes `files` and `copies` as the new content of `out_dir`, atomically
 /// from the reader's point of view: either the old or the new site is there.
-pub fn write_site(out_dir: &Path, files: &[OutputFile], copies: &[CopiedFile]) -> io::Result<()> {
+pub fn write_site(out_dir: &Path, files: Vec<OutputFile>, copies: Vec<CopiedFile>) -> io::Result<()> {
     let staging = Staging::begin(out_dir)?;
     let written = staging.write(files).and_then(|()| staging.copy(copies));
     match written {
@@ -60,12 +62,26 @@ pub fn write_site(out_dir: &Path, files: &[OutputFile], copies: &[CopiedFile]) -
     }
 }
 
+/// Bytes handed to the writer per message, and messages waiting at most:
+/// what the build may hold in memory ahead of the disk.
+const BATCH_BYTES: usize = 16 << 20;
+const QUEUED_BATCHES: usize = 4;
+
+enum Batch {
+    Files(Vec<OutputFile>),
+    Copies(Vec<CopiedFile>),
+}
+
 /// A new site being written beside the output folder. Stages of the build
-/// hand their files over as soon as they are made, so the whole site is
-/// never held in memory; nothing is visible until [`Staging::commit`].
+/// hand their files over as soon as they are made and go on computing while
+/// one writer thread puts them on disk (one thread: parallel creates in the
+/// same folder only contend for its lock). Nothing is visible until
+/// [`Staging::commit`].
 pub struct Staging {
     dir: PathBuf,
     out_dir: PathBuf,
+    sender: Option<SyncSender<Batch>>,
+    writer: Option<std::thread::JoinHandle<io::Result<()>>>,
     files: AtomicUsize,
     pages: AtomicUsize,
     bytes: AtomicUsize,
@@ -84,55 +100,111 @@ impl Staging {
         let dir = sibling(out_dir, "tmp");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
+        let (sender, receiver) = sync_channel::<Batch>(QUEUED_BATCHES);
+        let root = dir.clone();
+        let writer =
+            std::thread::Builder::new().name("zhiku-writer".into()).spawn(move || write_batches(&root, receiver))?;
         Ok(Staging {
             dir,
             out_dir: out_dir.to_path_buf(),
+            sender: Some(sender),
+            writer: Some(writer),
             files: AtomicUsize::new(0),
             pages: AtomicUsize::new(0),
             bytes: AtomicUsize::new(0),
         })
     }
 
-    /// Writes `files` into the staging folder, on every core. May be called
-    /// from several threads at once.
-    pub fn write(&self, files: &[OutputFile]) -> io::Result<()> {
-        self.make_parents(files.iter().map(|f| f.path.as_str()))?;
-        files.par_iter().try_for_each(|f| std::fs::write(self.dir.join(&f.path), &f.bytes))?;
+    /// Queues `files` for writing; blocks while the writer is too far
+    /// behind. May be called from several threads at once. An error means
+    /// the writer stopped; the reason comes from [`Staging::commit`].
+    pub fn write(&self, mut files: Vec<OutputFile>) -> io::Result<()> {
         self.files.fetch_add(files.len(), Ordering::Relaxed);
         self.pages.fetch_add(files.iter().filter(|f| f.path.ends_with(".html")).count(), Ordering::Relaxed);
         self.bytes.fetch_add(files.iter().map(|f| f.bytes.len()).sum(), Ordering::Relaxed);
+        while !files.is_empty() {
+            let mut size = 0;
+            let take = files.iter().take_while(|f| {
+                size += f.bytes.len();
+                size <= BATCH_BYTES
+            });
+            let n = take.count().max(1);
+            let rest = files.split_off(n);
+            self.send(Batch::Files(files))?;
+            files = rest;
+        }
         Ok(())
     }
 
-    /// Copies files as they are (assets beside the content).
-    pub fn copy(&self, copies: &[CopiedFile]) -> io::Result<()> {
-        self.make_parents(copies.iter().map(|c| c.dest.as_str()))?;
-        copies.par_iter().try_for_each(|c| std::fs::copy(&c.source, self.dir.join(&c.dest)).map(|_| ()))?;
+    /// Queues files to copy as they are (assets beside the content).
+    pub fn copy(&self, copies: Vec<CopiedFile>) -> io::Result<()> {
         self.files.fetch_add(copies.len(), Ordering::Relaxed);
-        Ok(())
+        self.send(Batch::Copies(copies))
     }
 
-    fn make_parents<'a>(&self, paths: impl Iterator<Item = &'a str>) -> io::Result<()> {
-        let mut dirs: Vec<&Path> = paths.filter_map(|p| Path::new(p).parent()).collect();
-        dirs.sort();
-        dirs.dedup();
-        dirs.iter().try_for_each(|d| std::fs::create_dir_all(self.dir.join(d)))
+    fn send(&self, batch: Batch) -> io::Result<()> {
+        let sender = self.sender.as_ref().ok_or_else(|| io::Error::other("the site was already committed"))?;
+        sender.send(batch).map_err(|_| io::Error::other("the writer stopped"))
     }
 
-    /// Files, HTML pages and bytes written so far.
+    /// Files, HTML pages and bytes handed over so far.
     pub fn counts(&self) -> (usize, usize, usize) {
         (self.files.load(Ordering::Relaxed), self.pages.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed))
     }
 
-    /// Swaps the new site in for the previous one.
-    pub fn commit(self) -> io::Result<()> {
+    /// Waits for every file to be on disk.
+    fn finish(&mut self) -> io::Result<()> {
+        self.sender = None;
+        match self.writer.take() {
+            Some(writer) => writer.join().unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Waits for the writes, then swaps the new site in for the previous one.
+    pub fn commit(mut self) -> io::Result<()> {
+        if let Err(e) = self.finish() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+            return Err(e);
+        }
         swap_in(&self.dir, &self.out_dir)
     }
 
     /// Drops everything written; the previous output stays.
-    pub fn discard(self) {
+    pub fn discard(mut self) {
+        let _ = self.finish();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// The writer thread: writes every batch in order until the channel closes.
+/// After an error it keeps receiving, so senders never block, and reports
+/// the first error at the end.
+fn write_batches(root: &Path, batches: Receiver<Batch>) -> io::Result<()> {
+    let mut made: HashSet<PathBuf> = HashSet::new();
+    let mut result = Ok(());
+    for batch in batches {
+        if result.is_err() {
+            continue;
+        }
+        let mut parent = |relative: &str| -> io::Result<PathBuf> {
+            let path = root.join(relative);
+            if let Some(dir) = path.parent()
+                && !made.contains(dir)
+            {
+                std::fs::create_dir_all(dir)?;
+                made.insert(dir.to_path_buf());
+            }
+            Ok(path)
+        };
+        result = match batch {
+            Batch::Files(files) => files.iter().try_for_each(|f| std::fs::write(parent(&f.path)?, &f.bytes)),
+            Batch::Copies(copies) => {
+                copies.iter().try_for_each(|c| std::fs::copy(&c.source, parent(&c.dest)?).map(|_| ()))
+            }
+        };
+    }
+    result
 }
 
 /// Writes into the live output folder the `files` whose content differs
@@ -214,8 +286,8 @@ mod tests {
     fn replaces_previous_output_and_leaves_no_staging() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        write_site(&out, &[file("a/index.html", "1"), file("old.html", "x")], &[]).unwrap();
-        write_site(&out, &[file("a/index.html", "2")], &[]).unwrap();
+        write_site(&out, vec![file("a/index.html", "1"), file("old.html", "x")], vec![]).unwrap();
+        write_site(&out, vec![file("a/index.html", "2")], vec![]).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a/index.html")).unwrap(), "2");
         assert!(!out.join("old.html").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
@@ -226,7 +298,7 @@ mod tests {
     fn refuses_to_replace_a_site() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), "").unwrap();
-        assert!(write_site(dir.path(), &[file("index.html", "x")], &[]).is_err());
+        assert!(write_site(dir.path(), vec![file("index.html", "x")], vec![]).is_err());
         assert!(dir.path().join("config.toml").exists());
     }
 
@@ -234,10 +306,10 @@ mod tests {
     fn failed_write_keeps_previous_output() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        write_site(&out, &[file("index.html", "old")], &[]).unwrap();
+        write_site(&out, vec![file("index.html", "old")], vec![]).unwrap();
         // A copy whose source does not exist fails after other files are written.
         let missing = CopiedFile { source: dir.path().join("missing.pdf"), dest: "a.pdf".into() };
-        assert!(write_site(&out, &[file("index.html", "new")], &[missing]).is_err());
+        assert!(write_site(&out, vec![file("index.html", "new")], vec![missing]).is_err());
         assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "old");
     }
 }

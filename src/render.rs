@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::content::{Document, Kind, Meta, SortBy};
 use crate::diagnostics::Diagnostic;
 use crate::html::{ContentPass, escape_attr, finish_page};
-use crate::library::{DocId, Library, Status, Taxonomy, Term, encode_url_path, term_url};
+use crate::library::{DocId, Library, Linked, Status, Taxonomy, Term, encode_url_path, term_url};
 use crate::markdown;
 
 static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
@@ -253,6 +253,8 @@ struct Site<'a> {
     /// Description per document: front matter or first paragraph.
     descriptions: Vec<String>,
     dimensions: crate::profile::Dimensions,
+    /// 文号 autolinks and other passes over rendered bodies.
+    content_pass: ContentPass,
 }
 
 /// One restricted `[audience]` dimension, as the policy page shows it.
@@ -285,6 +287,29 @@ pub fn render_site_with(
     theme: &Theme,
     descriptions: Vec<String>,
 ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+    let mut files = Vec::new();
+    let problems = render_site_into(library, config, theme, descriptions, &mut |batch| {
+        files.extend(batch);
+        Ok(())
+    });
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    (files, problems.unwrap_or_default())
+}
+
+/// Pages rendered per batch handed to `emit`: bounds the memory rendering
+/// holds, whatever the size of the site.
+const RENDER_BATCH: usize = 1024;
+
+/// Renders every page of the site and hands them to `emit` in batches as
+/// they are made (see [`render_site`]). Returns the problems found, or the
+/// first error `emit` reported.
+pub fn render_site_into(
+    library: &Library,
+    config: &Config,
+    theme: &Theme,
+    descriptions: Vec<String>,
+    emit: &mut dyn FnMut(Vec<OutputFile>) -> std::io::Result<()>,
+) -> std::io::Result<Vec<Diagnostic>> {
     let mut jobs: Vec<Job> = Vec::new();
     for (id, doc) in library.docs.iter().enumerate() {
         jobs.push(document_job(id, doc));
@@ -310,16 +335,27 @@ pub fn render_site_with(
     jobs.push(Job::Feeds);
     jobs.push(Job::NotFound);
 
-    let (mut files, mut problems) = render_jobs(library, config, theme, descriptions, &jobs);
-    files.extend(sitemaps(library, config, &files));
-    files.push(OutputFile {
+    let tera = site_tera(library, config, theme);
+    let site = Site::new(library, config, &tera, descriptions);
+    let mut paths: Vec<String> = Vec::new();
+    let mut problems = Vec::new();
+    for batch in jobs.chunks(RENDER_BATCH) {
+        let (files, batch_problems) = site.render_jobs(batch);
+        problems.extend(batch_problems);
+        paths.extend(files.iter().map(|f| f.path.clone()));
+        emit(files)?;
+    }
+    let mut last = sitemaps(library, config, &paths);
+    last.push(OutputFile {
         path: "robots.txt".into(),
         bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n", config.base_url).into_bytes(),
     });
-    files.extend(theme.static_files.iter().cloned());
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    problems.extend(collisions(library, &files));
-    (files, problems)
+    last.extend(theme.static_files.iter().cloned());
+    paths.extend(last.iter().map(|f| f.path.clone()));
+    emit(last)?;
+    paths.sort();
+    problems.extend(collisions(library, &paths));
+    Ok(problems)
 }
 
 fn document_job(id: DocId, doc: &Document) -> Job {
@@ -333,7 +369,7 @@ fn document_job(id: DocId, doc: &Document) -> Job {
 /// taxonomies gained or lost a term, which moves every term page: render
 /// everything then. Sitemaps are left as they are.
 pub fn render_changed(
-    old: &Library,
+    old: &Linked,
     library: &Library,
     changed: &[DocId],
     config: &Config,
@@ -344,7 +380,7 @@ pub fn render_changed(
         && old.taxonomies.iter().zip(&library.taxonomies).all(|(a, b)| {
             a.terms.len() == b.terms.len() && a.terms.iter().zip(&b.terms).all(|(x, y)| x.value == y.value)
         });
-    if !same_terms || old.docs.len() != library.docs.len() {
+    if !same_terms || old.status.len() != library.docs.len() {
         return None;
     }
     let n = library.docs.len();
@@ -401,39 +437,44 @@ pub fn render_changed(
     }
     jobs.push(Job::Search);
     jobs.push(Job::Feeds);
-    Some(render_jobs(library, config, theme, descriptions, &jobs))
+    let tera = site_tera(library, config, theme);
+    Some(Site::new(library, config, &tera, descriptions).render_jobs(&jobs))
 }
 
-fn render_jobs(
-    library: &Library,
-    config: &Config,
-    theme: &Theme,
-    descriptions: Vec<String>,
-    jobs: &[Job],
-) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+/// The theme's templates with the site's global values.
+fn site_tera(library: &Library, config: &Config, theme: &Theme) -> Tera {
     let mut tera = theme.tera.clone();
     tera.global_context().insert("site", &site_value(library, config));
-    let summaries: Vec<Value> = (0..library.docs.len())
-        .into_par_iter()
-        .map(|id| Value::from_serializable(&summary(library, id, &descriptions[id])))
-        .collect();
-    let dimensions = crate::profile::Dimensions::from_config(config);
-    let site = Site { library, config, tera: &tera, summaries, descriptions, dimensions };
+    tera
+}
 
-    let numbers: Vec<(String, String)> =
-        library.doc_numbers().map(|(n, id)| (n.to_string(), library.docs[id].url.clone())).collect();
-    let content_pass = ContentPass::new(numbers);
-    let results: Vec<Result<Vec<OutputFile>, Diagnostic>> =
-        jobs.par_iter().map(|job| site.render_job(job, &content_pass)).collect();
-    let mut files = Vec::new();
-    let mut problems = Vec::new();
-    for result in results {
-        match result {
-            Ok(mut out) => files.append(&mut out),
-            Err(problem) => problems.push(problem),
-        }
+impl<'a> Site<'a> {
+    fn new(library: &'a Library, config: &'a Config, tera: &'a Tera, descriptions: Vec<String>) -> Site<'a> {
+        let summaries: Vec<Value> = (0..library.docs.len())
+            .into_par_iter()
+            .map(|id| Value::from_serializable(&summary(library, id, &descriptions[id])))
+            .collect();
+        let dimensions = crate::profile::Dimensions::from_config(config);
+        let numbers: Vec<(String, String)> =
+            library.doc_numbers().map(|(n, id)| (n.to_string(), library.docs[id].url.clone())).collect();
+        let content_pass = ContentPass::new(numbers);
+        Site { library, config, tera, summaries, descriptions, dimensions, content_pass }
     }
-    (files, problems)
+
+    /// Renders `jobs` on every core.
+    fn render_jobs(&self, jobs: &[Job]) -> (Vec<OutputFile>, Vec<Diagnostic>) {
+        let results: Vec<Result<Vec<OutputFile>, Diagnostic>> =
+            jobs.par_iter().map(|job| self.render_job(job, &self.content_pass)).collect();
+        let mut files = Vec::new();
+        let mut problems = Vec::new();
+        for result in results {
+            match result {
+                Ok(mut out) => files.append(&mut out),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        (files, problems)
+    }
 }
 
 #[derive(Serialize)]
@@ -1166,13 +1207,14 @@ struct QaView<'a> {
 /// Two outputs with the same path would overwrite each other in an order
 /// that depends on thread timing; each such path is an error. `files` is
 /// sorted by path.
-fn collisions(library: &Library, files: &[OutputFile]) -> Vec<Diagnostic> {
+/// Pages written twice; `paths` is sorted.
+fn collisions(library: &Library, paths: &[String]) -> Vec<Diagnostic> {
     let owner: BTreeMap<String, &str> = library.docs.iter().map(|d| (output_path(&d.url), d.file.as_str())).collect();
-    files
+    paths
         .windows(2)
-        .filter(|pair| pair[0].path == pair[1].path)
+        .filter(|pair| pair[0] == pair[1])
         .map(|pair| {
-            let path = &pair[0].path;
+            let path = &pair[0];
             let file = owner.get(path).copied().unwrap_or("content");
             Diagnostic::error(file, None, format!("two pages would be written to {path}"))
                 .with_hint("rename the document, or the term that differs only in letter case or punctuation, so every page has its own URL")
@@ -1183,16 +1225,17 @@ fn collisions(library: &Library, files: &[OutputFile]) -> Vec<Diagnostic> {
 const SITEMAP_LIMIT: usize = 50_000;
 
 /// `sitemap.xml`, split into numbered files plus an index past 50,000 URLs.
-fn sitemaps(library: &Library, config: &Config, files: &[OutputFile]) -> Vec<OutputFile> {
+fn sitemaps(library: &Library, config: &Config, paths: &[String]) -> Vec<OutputFile> {
     let lastmod: BTreeMap<String, String> =
         library.docs.iter().filter_map(|d| d.date().map(|date| (output_path(&d.url), date.to_string()))).collect();
-    let entries: Vec<String> = files
-        .iter()
-        .filter(|f| f.path.ends_with("index.html") && !f.path.contains("/page/"))
-        .map(|f| {
-            let url = format!("/{}", f.path.trim_end_matches("index.html"));
+    let mut paths: Vec<&String> = paths.iter().filter(|p| p.ends_with("index.html") && !p.contains("/page/")).collect();
+    paths.sort();
+    let entries: Vec<String> = paths
+        .into_iter()
+        .map(|path| {
+            let url = format!("/{}", path.trim_end_matches("index.html"));
             let loc = format!("{}{}", config.base_url, encode_url_path(&url));
-            match lastmod.get(&f.path) {
+            match lastmod.get(path.as_str()) {
                 Some(date) => format!("  <url><loc>{}</loc><lastmod>{date}</lastmod></url>\n", escape_attr(&loc)),
                 None => format!("  <url><loc>{}</loc></url>\n", escape_attr(&loc)),
             }

@@ -18,6 +18,7 @@ use tokio::sync::watch;
 
 use crate::build::{self, BuildOptions, BuildReport};
 use crate::html::escape_attr;
+use crate::rebuild::{Outcome, Session};
 use crate::search::{self, Analyzer, Layers, OperatorIndex, SearchError, SearchRequest};
 
 pub struct ServeOptions {
@@ -59,8 +60,8 @@ struct AppState {
     token: Option<Arc<str>>,
 }
 
-fn run_build(options: &BuildOptions, timings: bool) -> (BuildReport, Option<String>) {
-    let report = build::build(options);
+fn run_build(options: &BuildOptions, timings: bool) -> (BuildReport, Option<String>, Option<Session>) {
+    let (report, kept) = build::build_keeping(options);
     eprint!("{}", report.diagnostics.to_pretty(&options.root, false));
     if timings {
         eprint!("{}", report.timings());
@@ -73,7 +74,37 @@ fn run_build(options: &BuildOptions, timings: bool) -> (BuildReport, Option<Stri
         }
         text
     });
-    (report, error)
+    (report, error, kept.map(|kept| Session::new(options.clone(), kept)))
+}
+
+/// Applies an edit incrementally when it can; `None` when only a full
+/// build will do. On success the error is `None`.
+fn run_incremental(session: &mut Option<Session>, paths: &[PathBuf], timings: bool) -> Option<Option<String>> {
+    let current = session.take()?;
+    let (outcome, next) = if current.only_theme(paths) { current.apply_theme() } else { current.apply(paths) };
+    *session = next;
+    match outcome {
+        Outcome::Applied(applied) => {
+            eprintln!(
+                "增量更新：{} 个文件重新解析，{} 个文件重新生成，写入 {} 个，用时 {:.0} 毫秒",
+                applied.documents,
+                applied.made,
+                applied.written,
+                applied.elapsed.as_secs_f64() * 1000.0
+            );
+            if timings {
+                for (name, took) in &applied.phases {
+                    eprintln!("  {name:<22} {:>8.3} s", took.as_secs_f64());
+                }
+            }
+            Some(None)
+        }
+        Outcome::Failed(diagnostics) => {
+            eprint!("{}", diagnostics.to_pretty(Path::new("."), false));
+            Some(Some(diagnostics.to_plain()))
+        }
+        Outcome::NeedsFullBuild => None,
+    }
 }
 
 pub fn serve(mut options: ServeOptions) -> Result<(), String> {
@@ -88,7 +119,7 @@ pub fn serve(mut options: ServeOptions) -> Result<(), String> {
             options.interface
         ));
     }
-    let (_, error) = run_build(&options.build, options.timings);
+    let (_, error, session) = run_build(&options.build, options.timings);
     let search_state: SearchState = Arc::new(RwLock::new(load_search(&options.build.root)));
     let (sender, receiver) = watch::channel(BuildState { version: 1, error });
     let out_dir = options.build.output_dir();
@@ -117,18 +148,43 @@ pub fn serve(mut options: ServeOptions) -> Result<(), String> {
                     .iter()
                     .any(|p| !p.starts_with(&output_for_filter) && !p.starts_with(&index_for_filter) && !is_hidden(p))
         };
+        let mut session = session;
         while let Ok(first) = events_rx.recv() {
-            let mut changed = first.as_ref().map(&relevant).unwrap_or(false);
+            let mut paths: Vec<PathBuf> = Vec::new();
+            let mut note = |event: notify::Result<notify::Event>| {
+                if let Ok(event) = event
+                    && relevant(&event)
+                {
+                    paths.extend(event.paths);
+                }
+            };
+            note(first);
             // Editors save in bursts; let the burst settle before rebuilding.
-            while let Ok(more) = events_rx.recv_timeout(Duration::from_millis(80)) {
-                changed |= more.as_ref().map(&relevant).unwrap_or(false);
+            // Short, as it is part of what an editor waits for.
+            while let Ok(more) = events_rx.recv_timeout(Duration::from_millis(30)) {
+                note(more);
             }
-            if changed {
-                let (_, error) = run_build(&rebuild_options, timings);
+            paths.sort();
+            paths.dedup();
+            if !paths.is_empty() {
+                let incremental = run_incremental(&mut session, &paths, timings);
+                let (error, full) = match incremental {
+                    Some(error) => (error, false),
+                    None => {
+                        let (_, error, kept) = run_build(&rebuild_options, timings);
+                        session = kept;
+                        (error, true)
+                    }
+                };
                 if error.is_none()
                     && let Ok(mut slot) = search_for_rebuild.write()
                 {
-                    *slot = load_search(&rebuild_options.root);
+                    match slot.as_ref() {
+                        Some((_, index)) if !full => {
+                            let _ = index.reload();
+                        }
+                        _ => *slot = load_search(&rebuild_options.root),
+                    }
                 }
                 sender.send_modify(|state| {
                     state.version += 1;

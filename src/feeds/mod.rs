@@ -278,6 +278,26 @@ fn entries_for(library: &Library, policy: DocId) -> Vec<Entry> {
 /// `changes.json`. `previous` is the state of the last build, read from its
 /// output; `None` on a first build.
 pub fn generate(library: &Library, config: &Config, previous: Option<&State>) -> (Vec<OutputFile>, FeedStats) {
+    let mut files = Vec::new();
+    let stats = generate_into(library, config, previous, &mut |batch| {
+        files.extend(batch);
+        Ok(())
+    })
+    .unwrap_or_default();
+    (files, stats)
+}
+
+/// Feeds written per batch handed to `emit`.
+const FEED_BATCH: usize = 256;
+
+/// [`generate`], handing files to `emit` in batches as they are made, so
+/// that they are never all in memory. Returns the first error of `emit`.
+pub fn generate_into(
+    library: &Library,
+    config: &Config,
+    previous: Option<&State>,
+    emit: &mut dyn FnMut(Vec<OutputFile>) -> std::io::Result<()>,
+) -> std::io::Result<FeedStats> {
     let matcher = Matcher::new(library, config);
     let dimensions = &matcher.dimensions;
 
@@ -300,23 +320,36 @@ pub fn generate(library: &Library, config: &Config, previous: Option<&State>) ->
     let rendered = format::Fragments::render(library, config, dimensions, entries.values().flatten());
     let site_newest = matcher.policies.first().and_then(|&id| library.docs[id].date()).unwrap_or(library.as_of);
 
-    let mut files: Vec<OutputFile> = written
-        .par_iter()
-        .flat_map_iter(|(key, profile)| {
-            let mut selected: Vec<&Entry> =
-                matcher.policies(profile).iter().flat_map(|id| entries[id].iter()).collect();
-            selected.sort_by(|a, b| b.updated.cmp(&a.updated).then_with(|| a.url.cmp(&b.url)));
-            if config.profiles.feed_limit > 0 {
-                selected.truncate(config.profiles.feed_limit);
-            }
-            let meta = format::FeedMeta {
-                key,
-                title: format!("{}：{}", config.title, describe(profile, dimensions)),
-                updated: selected.iter().map(|e| e.updated).max().unwrap_or(site_newest),
-            };
-            rendered.feeds(&meta, &selected)
-        })
-        .collect();
+    let newest_first = |a: &&Entry, b: &&Entry| b.updated.cmp(&a.updated).then_with(|| a.url.cmp(&b.url));
+    let keys: Vec<(&String, &Profile)> = written.iter().collect();
+    let (mut files_written, mut bytes) = (0, 0);
+    for batch in keys.chunks(FEED_BATCH) {
+        let files: Vec<OutputFile> = batch
+            .par_iter()
+            .flat_map_iter(|&(key, profile)| {
+                let mut selected: Vec<&Entry> =
+                    matcher.policies(profile).iter().flat_map(|id| entries[id].iter()).collect();
+                let limit = config.profiles.feed_limit;
+                // Only the newest `limit` are kept: select them before
+                // sorting, as a broad profile matches most of the library.
+                if limit > 0 && selected.len() > limit {
+                    selected.select_nth_unstable_by(limit - 1, newest_first);
+                    selected.truncate(limit);
+                }
+                selected.sort_by(newest_first);
+                let meta = format::FeedMeta {
+                    key,
+                    title: format!("{}：{}", config.title, describe(profile, dimensions)),
+                    updated: selected.iter().map(|e| e.updated).max().unwrap_or(site_newest),
+                };
+                rendered.feeds(&meta, &selected)
+            })
+            .collect();
+        files_written += files.len();
+        bytes += files.iter().map(|f| f.bytes.len()).sum::<usize>();
+        emit(files)?;
+    }
+    let mut files = Vec::new();
 
     // The 政策找人 page matches profiles in the browser from this one
     // profile-independent file, so that what a visitor picks is never
@@ -351,9 +384,13 @@ pub fn generate(library: &Library, config: &Config, previous: Option<&State>) ->
     files.push(json_file(STATE_FILE, &serde_json::to_value(&state).unwrap_or_default()));
     files.push(json_file(CHANGES_FILE, &change_log));
 
-    let stats =
-        FeedStats { feeds: written.len(), files: files.len(), bytes: files.iter().map(|f| f.bytes.len()).sum() };
-    (files, stats)
+    let stats = FeedStats {
+        feeds: written.len(),
+        files: files_written + files.len(),
+        bytes: bytes + files.iter().map(|f| f.bytes.len()).sum::<usize>(),
+    };
+    emit(files)?;
+    Ok(stats)
 }
 
 fn json_file(name: &str, value: &serde_json::Value) -> OutputFile {

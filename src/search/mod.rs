@@ -182,24 +182,33 @@ pub struct StagedIndex {
     target: PathBuf,
 }
 
-/// Builds the operator index of `docs` next to `target`; nothing replaces
-/// the previous index until [`StagedIndex::commit`]. Also returns the open
-/// index, from which the public search index is derived.
+/// Builds the operator index of the library's documents next to `target`;
+/// nothing replaces the previous index until [`StagedIndex::commit`]. Also
+/// returns the open index, from which the public search index is derived,
+/// and the public documents, bodies cut to what the public index shows.
 pub fn stage_operator_index(
     target: &Path,
-    docs: &[SearchDoc],
+    library: &Library,
     analyzer: &Analyzer,
-) -> Result<(StagedIndex, tantivy::Index), String> {
+) -> Result<(StagedIndex, tantivy::Index, Vec<SearchDoc>), String> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().map_or("operator".into(), |n| n.to_string_lossy().into_owned());
     let staging = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&staging);
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let index = operator::build(&staging, docs, analyzer).map_err(|e| {
+    let ids: Vec<DocId> = (0..library.docs.len()).filter(|&id| library.docs[id].kind != Kind::Section).collect();
+    let made = operator::build_streaming(
+        &staging,
+        ids.len(),
+        &|ord| document(library, ids[ord]).unwrap_or_default(),
+        &public_index::public_summary,
+        analyzer,
+    );
+    let (index, public) = made.map_err(|e| {
         let _ = std::fs::remove_dir_all(&staging);
         format!("cannot build the operator index: {e}")
     })?;
-    Ok((StagedIndex { staging, target: target.to_path_buf() }, index))
+    Ok((StagedIndex { staging, target: target.to_path_buf() }, index, public))
 }
 
 impl StagedIndex {

@@ -101,14 +101,29 @@ impl Fields {
 pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Index> {
     std::fs::create_dir_all(dir)?;
     let index = Index::create_in_dir(dir, schema())?;
-    fill(&index, docs, analyzer)?;
+    fill(&index, docs.len(), &|i| &docs[i], &|_| (), analyzer)?;
     Ok(index)
+}
+
+/// [`build`] for documents made one chunk at a time by `doc(ord)`, so only
+/// a chunk of them is ever in memory; returns `keep(doc)` for each.
+pub fn build_streaming<T: Send>(
+    dir: &Path,
+    count: usize,
+    doc: &(dyn Fn(usize) -> SearchDoc + Sync),
+    keep: &(dyn Fn(SearchDoc) -> T + Sync),
+    analyzer: &Analyzer,
+) -> tantivy::Result<(Index, Vec<T>)> {
+    std::fs::create_dir_all(dir)?;
+    let index = Index::create_in_dir(dir, schema())?;
+    let kept = fill(&index, count, doc, keep, analyzer)?;
+    Ok((index, kept))
 }
 
 /// The same in memory, for evaluation and tests.
 pub fn build_in_ram(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Index> {
     let index = Index::create_in_ram(schema());
-    fill(&index, docs, analyzer)?;
+    fill(&index, docs.len(), &|i| &docs[i], &|_| (), analyzer)?;
     Ok(index)
 }
 
@@ -170,24 +185,37 @@ pub fn update(index: &Index, analyzer: &Analyzer, docs: &[(usize, &SearchDoc)]) 
     Ok(())
 }
 
-fn fill(index: &Index, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<()> {
+fn fill<D: std::borrow::Borrow<SearchDoc> + Send, T: Send>(
+    index: &Index,
+    count: usize,
+    doc: &(dyn Fn(usize) -> D + Sync),
+    keep: &(dyn Fn(D) -> T + Sync),
+    analyzer: &Analyzer,
+) -> tantivy::Result<Vec<T>> {
     let schema = index.schema();
-    let make = |(n, d): (usize, &SearchDoc)| document(&schema, analyzer, n, d);
     // Two indexing threads: tantivy's own work is half of the phase. Ties
     // are broken by `ord` at query time, so segment layout does not matter.
     let mut writer = index.writer_with_num_threads(2, 400_000_000)?;
     // Segmenting is the expensive part: do it on every core, a chunk at a
     // time so memory stays bounded on large sites.
     const CHUNK: usize = 2048;
-    for (c, chunk) in docs.chunks(CHUNK).enumerate() {
-        let made: Vec<TantivyDocument> = chunk.par_iter().enumerate().map(|(i, d)| make((c * CHUNK + i, d))).collect();
-        for doc in made {
-            writer.add_document(doc)?;
+    let mut kept = Vec::with_capacity(count);
+    for start in (0..count).step_by(CHUNK) {
+        let made: Vec<(TantivyDocument, T)> = (start..count.min(start + CHUNK))
+            .into_par_iter()
+            .map(|ord| {
+                let d = doc(ord);
+                (document(&schema, analyzer, ord, d.borrow()), keep(d))
+            })
+            .collect();
+        for (made, k) in made {
+            writer.add_document(made)?;
+            kept.push(k);
         }
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
-    Ok(())
+    Ok(kept)
 }
 
 /// What to search for; every filter is optional. The same struct is the

@@ -626,6 +626,18 @@ pub fn patch(
     Ok(Some(files))
 }
 
+/// What the public index needs of a document: no 内部口径 or console
+/// details, and only the start of the body, for the excerpt.
+pub fn public_summary(mut doc: SearchDoc) -> SearchDoc {
+    doc.internal = None;
+    doc.detail = None;
+    // One character more than the excerpt, so it still ends with "…".
+    if let Some((cut, _)) = doc.body.char_indices().nth(EXCERPT_CHARS + 1) {
+        doc.body.truncate(cut);
+    }
+    doc
+}
+
 /// The public documents of the library: everything the operator index has
 /// except 内部口径.
 pub fn public_documents(mut docs: Vec<SearchDoc>) -> Vec<SearchDoc> {
