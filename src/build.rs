@@ -186,12 +186,12 @@ fn prepare(options: &BuildOptions, report: &mut BuildReport) -> Option<Rendered>
     };
     let theme = Theme::load(&options.root, &config);
     let analyzer = Analyzer::load(&search::index_dir(&options.root), Layers::ALL);
-    let loaded = content::load(&options.root, &config, options.include_drafts);
+    // Personal information and internal text must never be published: the
+    // gate runs on each file as it is read.
+    let loaded = content::load_inspecting(&options.root, &config, options.include_drafts, &crate::check::gate_document);
     phases.mark("load+validate", "关联文件、计算有效性…");
     report.diagnostics.extend(loaded.diagnostics);
     let library = Library::link(loaded.documents, options.as_of, &mut report.diagnostics);
-    // Personal information and internal text must never be published.
-    report.diagnostics.extend(crate::check::gate(&options.root, &library));
     phases.mark("link", "渲染页面…");
     report.documents = library.docs.len();
     let count = |kind| library.docs.iter().filter(|d| d.kind == kind).count();

@@ -80,6 +80,9 @@ impl Session {
             };
             let (document, problems) = content::parse_document(relative, &source, &self.kept.config);
             diagnostics.extend(problems);
+            if let Some(document) = &document {
+                diagnostics.extend(check::gate_document(document, &source));
+            }
             match document {
                 Some(document) if self.options.include_drafts || !document.draft => parsed.push((*id, document)),
                 _ => return (Outcome::NeedsFullBuild, false),
@@ -101,7 +104,6 @@ impl Session {
         let library = Library::link(docs, self.options.as_of, &mut diagnostics);
         mark("link");
         let ids: Vec<DocId> = edited.iter().map(|(id, _)| *id).collect();
-        diagnostics.extend(check::gate_documents(&self.options.root, &library, &ids));
         if diagnostics.has_errors() {
             return (Outcome::Failed(diagnostics), false);
         }

@@ -3,7 +3,7 @@
 //! personal data on a government site is a legal incident, so both are
 //! looked for on every run, each reported with file:line and a fix.
 //!
-//! [`gate`] holds the checks `zhiku build` also runs and refuses to publish
+//! [`gate_document`] holds the checks `zhiku build` also runs and refuses to publish
 //! on: personal information and internal text in public fields.
 
 pub mod pii;
@@ -81,24 +81,9 @@ fn internal_span(source: &str) -> Option<Range<usize>> {
     Some(span.start + parts.front_matter_offset..span.end + parts.front_matter_offset)
 }
 
-/// Personal information and 内部口径 in public text: the checks `zhiku build`
-/// refuses to publish on.
-pub fn gate(root: &Path, library: &Library) -> Vec<Diagnostic> {
-    public_text(library, &sources(root, library))
-}
-
-/// [`gate`] for some documents only (what `serve` re-checks after an edit).
-pub fn gate_documents(root: &Path, library: &Library, ids: &[DocId]) -> Vec<Diagnostic> {
-    ids.iter()
-        .flat_map(|&id| {
-            let doc = &library.docs[id];
-            let source = std::fs::read_to_string(root.join(&doc.file)).unwrap_or_default();
-            check_public_text(doc, &source)
-        })
-        .collect()
-}
-
-fn check_public_text(doc: &Document, source: &str) -> Vec<Diagnostic> {
+/// Personal information and 内部口径 in the public text of one document
+/// (`source` is its file): the checks `zhiku build` refuses to publish on.
+pub fn gate_document(doc: &Document, source: &str) -> Vec<Diagnostic> {
     let internal = internal_span(source);
     let mut problems = personal_information(doc, source, internal.as_ref());
     problems.extend(internal_leaks(doc, source));
@@ -106,12 +91,7 @@ fn check_public_text(doc: &Document, source: &str) -> Vec<Diagnostic> {
 }
 
 fn public_text(library: &Library, sources: &[String]) -> Vec<Diagnostic> {
-    library
-        .docs
-        .par_iter()
-        .zip(sources.par_iter())
-        .flat_map_iter(|(doc, source)| check_public_text(doc, source))
-        .collect()
+    library.docs.par_iter().zip(sources.par_iter()).flat_map_iter(|(doc, source)| gate_document(doc, source)).collect()
 }
 
 fn personal_information(doc: &Document, source: &str, internal: Option<&Range<usize>>) -> Vec<Diagnostic> {

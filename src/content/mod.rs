@@ -243,6 +243,18 @@ pub struct Loaded {
 
 /// Reads and validates every file under `root/content`, in parallel.
 pub fn load(root: &Path, config: &Config, include_drafts: bool) -> Loaded {
+    load_inspecting(root, config, include_drafts, &|_, _| Vec::new())
+}
+
+/// [`load`], also running `inspect` on each document kept and its file's
+/// text while the text is at hand (the build's personal-data gate), so no
+/// file is read twice.
+pub fn load_inspecting(
+    root: &Path,
+    config: &Config,
+    include_drafts: bool,
+    inspect: &(dyn Fn(&Document, &str) -> Vec<Diagnostic> + Sync),
+) -> Loaded {
     let content_dir = root.join(CONTENT_DIR);
     let mut markdown = Vec::new();
     let mut assets = Vec::new();
@@ -273,7 +285,13 @@ pub fn load(root: &Path, config: &Config, include_drafts: bool) -> Loaded {
         .map(|relative| {
             let file = format!("{CONTENT_DIR}/{relative}");
             match std::fs::read_to_string(content_dir.join(relative)) {
-                Ok(source) => parse_document(relative, &source, config),
+                Ok(source) => {
+                    let (document, mut problems) = parse_document(relative, &source, config);
+                    if let Some(document) = document.as_ref().filter(|d| include_drafts || !d.draft) {
+                        problems.extend(inspect(document, &source));
+                    }
+                    (document, problems)
+                }
                 Err(e) => (
                     None,
                     vec![
