@@ -21,6 +21,7 @@ RUNS=${1:-3}
 SIZES=${SIZES:-"1000 10000"}
 CORPUS=${CORPUS:-../shared/corpus}
 WORK=${WORK:-$(mktemp -d)}
+mkdir -p "$WORK"
 AS_OF=2026-11-26
 
 cargo build --release --quiet

@@ -87,11 +87,21 @@ impl Bits {
         self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a |= b);
     }
 
+    fn contains(&self, i: usize) -> bool {
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+
     fn ones(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0
-            .iter()
-            .enumerate()
-            .flat_map(|(w, &word)| (0..64).filter(move |b| word & (1 << b) != 0).map(move |b| w * 64 + b))
+        self.0.iter().enumerate().flat_map(|(w, &word)| {
+            let mut rest = word;
+            std::iter::from_fn(move || {
+                (rest != 0).then(|| {
+                    let b = rest.trailing_zeros() as usize;
+                    rest &= rest - 1;
+                    w * 64 + b
+                })
+            })
+        })
     }
 }
 
@@ -321,17 +331,32 @@ pub fn generate_into(
     let site_newest = matcher.policies.first().and_then(|&id| library.docs[id].date()).unwrap_or(library.as_of);
 
     let newest_first = |a: &&Entry, b: &&Entry| b.updated.cmp(&a.updated).then_with(|| a.url.cmp(&b.url));
+    // Policies by their newest entry, newest first: a feed takes policies
+    // in this order and stops once no later one can reach its newest
+    // `feed_limit` entries, instead of sorting everything a broad profile
+    // matches (most of the library).
+    let by_bit: Vec<&[Entry]> = matcher.policies.iter().map(|id| entries[id].as_slice()).collect();
+    let newest: Vec<Date> = by_bit.iter().map(|e| e.iter().map(|e| e.updated).max().unwrap_or(library.as_of)).collect();
+    let mut order: Vec<usize> = (0..by_bit.len()).collect();
+    order.sort_by(|&a, &b| newest[b].cmp(&newest[a]).then(a.cmp(&b)));
+    let limit = config.profiles.feed_limit;
     let keys: Vec<(&String, &Profile)> = written.iter().collect();
     let (mut files_written, mut bytes) = (0, 0);
     for batch in keys.chunks(FEED_BATCH) {
         let files: Vec<OutputFile> = batch
             .par_iter()
             .flat_map_iter(|&(key, profile)| {
-                let mut selected: Vec<&Entry> =
-                    matcher.policies(profile).iter().flat_map(|id| entries[id].iter()).collect();
-                let limit = config.profiles.feed_limit;
-                // Only the newest `limit` are kept: select them before
-                // sorting, as a broad profile matches most of the library.
+                let bits = matcher.bits(profile);
+                let mut selected: Vec<&Entry> = Vec::new();
+                for &i in &order {
+                    if !bits.contains(i) {
+                        continue;
+                    }
+                    if limit > 0 && selected.iter().filter(|e| e.updated > newest[i]).count() >= limit {
+                        break;
+                    }
+                    selected.extend(by_bit[i]);
+                }
                 if limit > 0 && selected.len() > limit {
                     selected.select_nth_unstable_by(limit - 1, newest_first);
                     selected.truncate(limit);
