@@ -183,7 +183,10 @@ impl Library {
     /// Links the loaded documents. Problems are added to `diagnostics`; the
     /// library is built in any case so that every problem is found in one run.
     pub fn link(mut docs: Vec<Document>, as_of: Date, diagnostics: &mut Diagnostics) -> Library {
-        docs.sort_by(|a, b| a.path.cmp(&b.path));
+        // Loading sorts already; an incremental rebuild passes them sorted.
+        if !docs.is_sorted_by(|a, b| a.path <= b.path) {
+            docs.sort_by(|a, b| a.path.cmp(&b.path));
+        }
         let by_path: HashMap<String, DocId> = docs.iter().enumerate().map(|(i, d)| (d.path.clone(), i)).collect();
         let mut by_number: HashMap<String, DocId> = HashMap::new();
         for (id, doc) in docs.iter().enumerate() {

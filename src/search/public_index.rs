@@ -609,8 +609,9 @@ pub fn patch(
     }
     for (shard, lists) in by_shard {
         let path = format!("terms/{shard}.json");
+        let text = std::fs::read(dir.join(&path)).map_err(|e| format!("{DIR}/{path}: {e}"))?;
         let mut current: BTreeMap<String, Vec<u32>> =
-            serde_json::from_value(read_json(&path)?).map_err(|e| format!("{DIR}/{path}: {e}"))?;
+            serde_json::from_slice(&text).map_err(|e| format!("{DIR}/{path}: {e}"))?;
         for (term, list) in lists {
             if list.is_empty() {
                 current.remove(&term);
