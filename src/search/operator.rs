@@ -8,7 +8,6 @@
 //! field boosts: tantivy's QueryParser would turn multi-token Chinese words
 //! into phrase queries that miss.
 
-use std::cmp::Reverse;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -19,7 +18,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{DocId, Index, IndexReader, ReloadPolicy, Score, SegmentReader, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, ReloadPolicy, Score, TantivyDocument, Term};
 
 use super::analyzer::{AnalysedQuery, Analyzer};
 use super::snippet;
@@ -34,6 +33,8 @@ const BIGRAM_FIELDS: &[(&str, f32)] =
 const PINYIN_FIELDS: &[(&str, f32)] = &[("title_py", 1.5), ("title_pyi", 1.0)];
 const DOC_NUMBER_BOOST: f32 = 50.0;
 pub(crate) const ORD_FIELD: &str = "ord";
+/// Hits collected beyond the limit, to order ties by build order.
+const TIE_MARGIN: usize = 20;
 
 /// The boost of a word, bigram or pinyin field.
 pub(crate) fn field_boost(name: &str) -> f32 {
@@ -352,13 +353,12 @@ impl OperatorIndex {
 
         let searcher = self.reader.searcher();
         // Equal scores rank by the document's place in the build, whatever
-        // segment the indexing threads put it in.
-        let top_docs = TopDocs::with_limit(limit).tweak_score(|segment: &SegmentReader| {
-            let ords = segment.fast_fields().u64(ORD_FIELD).ok();
-            move |doc: DocId, score: Score| {
-                (score, Reverse(ords.as_ref().and_then(|o| o.first(doc)).unwrap_or(u64::MAX)))
-            }
-        });
+        // segment the indexing threads put it in: a few more than asked for
+        // are collected by score (tantivy's fastest path; a custom sort key
+        // costs 8 ms at p99 on 100k documents), then ordered by (score,
+        // place). Only a tie running past the extra ones could still order
+        // differently between two builds.
+        let top_docs = TopDocs::with_limit(limit + TIE_MARGIN).order_by_score();
         let (top, total, facet_counts) = if request.facets {
             let mut facet_collector = FacetCollector::for_field("facets");
             for facet in FACETS {
@@ -375,7 +375,17 @@ impl OperatorIndex {
         let snippet_terms: Vec<String> =
             analysed.words.iter().map(|(w, _)| w.clone()).chain(analysed.bigrams.clone()).collect();
         let mut results = Vec::with_capacity(top.len());
-        for ((score, _), address) in top {
+        let mut top: Vec<(Score, u64, tantivy::DocAddress)> = top
+            .into_iter()
+            .map(|(score, address)| {
+                let segment = searcher.segment_reader(address.segment_ord);
+                let ord = segment.fast_fields().u64(ORD_FIELD).ok().and_then(|o| o.first(address.doc_id));
+                (score, ord.unwrap_or(u64::MAX), address)
+            })
+            .collect();
+        top.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        top.truncate(limit);
+        for (score, _, address) in top {
             let doc: TantivyDocument = searcher.doc(address).map_err(SearchError::Index)?;
             let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or("").to_string();
             let optional = |field: Field| Some(text(field)).filter(|s| !s.is_empty());
