@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::build::{BuildOptions, Kept};
 use crate::content::{self, Kind};
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::library::{DocId, Library};
 use crate::{check, feeds, output, render, search};
 
@@ -132,7 +132,7 @@ impl Session {
             Ok(Some(index_files)) => files.extend(index_files),
             Ok(None) => return (Outcome::NeedsFullBuild, false),
             Err(e) => {
-                diagnostics.push(crate::diagnostics::Diagnostic::error(search::INDEX_DIR, None, e));
+                diagnostics.push(Diagnostic::error(search::INDEX_DIR, None, e));
                 return (Outcome::Failed(diagnostics), false);
             }
         }
@@ -140,11 +140,7 @@ impl Session {
         let written = match output::write_changed(&out_dir, &files) {
             Ok(written) => written,
             Err(e) => {
-                diagnostics.push(crate::diagnostics::Diagnostic::error(
-                    out_dir.display().to_string(),
-                    None,
-                    format!("cannot write: {e}"),
-                ));
+                diagnostics.push(write_failure(&out_dir, &e));
                 return (Outcome::Failed(diagnostics), false);
             }
         };
@@ -194,11 +190,7 @@ impl Session {
                 (Outcome::Applied(Applied { documents: 0, made: files.len(), written, elapsed, phases }), Some(self))
             }
             Err(e) => {
-                diagnostics.push(crate::diagnostics::Diagnostic::error(
-                    out_dir.display().to_string(),
-                    None,
-                    format!("cannot write: {e}"),
-                ));
+                diagnostics.push(write_failure(&out_dir, &e));
                 (Outcome::Failed(diagnostics), None)
             }
         }
@@ -252,17 +244,14 @@ impl Session {
         }
         let updates: Vec<(usize, &search::SearchDoc)> = replaced.iter().map(|(ord, _, after)| (*ord, after)).collect();
         search::operator::update(&index, &self.kept.analyzer, &updates).map_err(|e| e.to_string())?;
-        let public: Vec<(usize, search::SearchDoc, search::SearchDoc)> = replaced
-            .into_iter()
-            .map(|(ord, before, after)| {
-                let mut pair = search::public_index::public_documents(vec![before, after]);
-                let after = pair.pop().unwrap_or_default();
-                let before = pair.pop().unwrap_or_default();
-                (ord, before, after)
-            })
-            .collect();
+        // The patch reads public fields only, so 内部口径 needs no stripping.
         let changed: Vec<(usize, &search::SearchDoc, &search::SearchDoc)> =
-            public.iter().map(|(ord, before, after)| (*ord, before, after)).collect();
+            replaced.iter().map(|(ord, before, after)| (*ord, before, after)).collect();
         search::public_index::patch(out_dir, &index, &self.kept.analyzer, &changed)
     }
+}
+
+fn write_failure(out_dir: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(out_dir.display().to_string(), None, format!("cannot write: {e}"))
+        .with_hint("the output may be partly updated; save again or restart serve for a full build")
 }

@@ -534,7 +534,8 @@ fn terms_of(doc: &SearchDoc, analyzer: &Analyzer) -> std::collections::BTreeSet<
 /// Brings the static index in `out_dir` up to date after documents were
 /// replaced in the operator index `index` ([`super::operator::update`]),
 /// for `serve`: rewrites the posting lists of every term the old or new
-/// version has, their records and facet blocks. Weights of other terms keep
+/// version has, their records and facet blocks. Only public fields of the
+/// documents are read (never `internal` or `detail`). Weights of other terms keep
 /// the old field averages, and the vocabulary its old word costs, until the
 /// next full build. `Ok(None)` when a facet value is new: build in full.
 pub fn patch(
