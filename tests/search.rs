@@ -8,7 +8,10 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use common::build_into;
-use zhiku::search::{Analyzer, Layers, OperatorIndex, SearchError, SearchRequest, SearchResponse, index_dir};
+use zhiku::search::{
+    self, Analyzer, CURRENT, Layers, NO_REGION, OperatorIndex, SearchDoc, SearchError, SearchRequest, SearchResponse,
+    index_dir,
+};
 
 struct Demo {
     _dir: tempfile::TempDir,
@@ -176,4 +179,45 @@ fn odd_region_codes_do_not_panic() {
         let request = SearchRequest { q: "社保卡".into(), region: Some(region.into()), ..SearchRequest::default() };
         assert!(d.index.search(&d.analyzer, &request).is_ok(), "{region}");
     }
+}
+
+fn plain_doc(path: &str, body: &str) -> SearchDoc {
+    SearchDoc {
+        path: path.into(),
+        url: format!("/{path}/"),
+        kind: "qa".into(),
+        title: String::new(),
+        body: body.into(),
+        facets: vec![vec!["kind".into(), "qa".into()], vec![NO_REGION.into()], vec![CURRENT.into()]],
+        ..SearchDoc::default()
+    }
+}
+
+#[test]
+fn common_terms_only_score_documents_that_match_a_rarer_one() {
+    let analyzer = &demo().analyzer;
+    let mut docs: Vec<SearchDoc> =
+        (0..1200).map(|i| plain_doc(&format!("d{i}"), &format!("第{i}号 窗口 办理 业务"))).collect();
+    docs.push(plain_doc("card", "社保卡 挂失 办理"));
+    let index = OperatorIndex::from_index(&search::operator::build_in_ram(&docs, analyzer).unwrap()).unwrap();
+    let total = |q: &str| index.search(analyzer, &SearchRequest { q: q.into(), ..SearchRequest::default() }).unwrap();
+    // 办理 is in every document, past the 1,000-document floor of a common
+    // term: with 社保卡 it only adds to the score of documents that have
+    // 社保卡, so one match instead of 1,201.
+    let both = total("社保卡 办理");
+    assert_eq!(both.total, 1);
+    assert_eq!(both.results[0].path, "card");
+    // Alone, a common term is still searched.
+    assert_eq!(total("办理").total, 1201);
+}
+
+#[test]
+fn an_index_from_another_version_is_refused_with_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut schema = tantivy::schema::Schema::builder();
+    schema.add_text_field("path", tantivy::schema::STRING);
+    let index = tantivy::Index::create_in_dir(dir.path(), schema.build()).unwrap();
+    index.writer_with_num_threads(1, 15_000_000).map(|mut w: tantivy::IndexWriter| w.commit()).unwrap().unwrap();
+    let error = OperatorIndex::open(dir.path()).err().expect("refused").to_string();
+    assert!(error.contains("请重新运行 zhiku build"), "{error}");
 }

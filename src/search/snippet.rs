@@ -1,74 +1,90 @@
 //! Highlighted snippets, sized in characters (a byte limit would cut
 //! Chinese text to a third of the intended length, or mid-character).
 
-use aho_corasick::{AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use super::text::normalise;
 use crate::html::escape_attr;
 
 pub const SNIPPET_CHARS: usize = 120;
 
-/// The window of `max_chars` characters of `text` with the most query-term
-/// occurrences, HTML-escaped, matches wrapped in `<mark>`. Terms are matched
-/// on normalised text, which has the same character positions.
-pub fn highlight(text: &str, terms: &[String], max_chars: usize) -> String {
-    let chars: Vec<char> = text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
-    let raw: String = chars.iter().collect();
-    let patterns: Vec<&String> = terms.iter().filter(|t| !t.is_empty()).collect();
-    // Most documents are already simplified, so match the raw text first;
-    // only when that finds nothing pay for normalising the whole text.
-    let (mut starts, mut marked) = find_matches(&raw, &patterns, chars.len());
-    if starts.is_empty() {
-        (starts, marked) = find_matches(&normalise(&raw), &patterns, chars.len());
-    }
-    let (from, to) = best_window(&starts, chars.len(), max_chars);
-    let mut out = String::new();
-    if from > 0 {
-        out.push('…');
-    }
-    let mut in_mark = false;
-    for k in from..to {
-        if marked[k] != in_mark {
-            out.push_str(if marked[k] { "<mark>" } else { "</mark>" });
-            in_mark = marked[k];
-        }
-        out.push_str(&escape_attr(&chars[k].to_string()));
-    }
-    if in_mark {
-        out.push_str("</mark>");
-    }
-    if to < chars.len() {
-        out.push('…');
-    }
-    out
+/// The query's terms, compiled once and applied to each hit's text.
+pub struct Highlighter {
+    // Leftmost-longest, so 个人所得税 wins over 所得. `None` when there is
+    // nothing to match.
+    matcher: Option<AhoCorasick>,
 }
 
-/// Character offsets where matches start, and which characters are inside
-/// a match. `text` has one character per character of the original.
-fn find_matches(text: &str, patterns: &[&String], len: usize) -> (Vec<usize>, Vec<bool>) {
-    let mut starts = Vec::new();
-    let mut marked = vec![false; len];
-    // Leftmost-longest, so 个人所得税 wins over 所得.
-    let Ok(matcher) =
-        AhoCorasickBuilder::new().match_kind(MatchKind::LeftmostLongest).ascii_case_insensitive(true).build(patterns)
-    else {
-        return (starts, marked);
-    };
-    let mut matches = matcher.find_iter(text).peekable();
-    if matches.peek().is_none() {
-        return (starts, marked);
+impl Highlighter {
+    pub fn new(terms: &[String]) -> Highlighter {
+        let patterns: Vec<&String> = terms.iter().filter(|t| !t.is_empty()).collect();
+        let matcher = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(true)
+            .build(patterns)
+            .ok();
+        Highlighter { matcher }
     }
-    let mut char_at = vec![0usize; text.len() + 1];
-    for (n, (byte, c)) in text.char_indices().enumerate() {
-        char_at[byte..byte + c.len_utf8()].iter_mut().for_each(|x| *x = n);
+
+    /// The window of `max_chars` characters of `text` with the most
+    /// query-term occurrences, HTML-escaped, matches wrapped in `<mark>`.
+    /// Terms are matched on normalised text, which has the same character
+    /// positions.
+    pub fn highlight(&self, text: &str, max_chars: usize) -> String {
+        let chars: Vec<char> = text.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).collect();
+        let raw: String = chars.iter().collect();
+        // Most documents are already simplified, so match the raw text
+        // first; only when that finds nothing pay for normalising it all.
+        let (mut starts, mut marked) = self.find_matches(&raw, chars.len());
+        if starts.is_empty() {
+            (starts, marked) = self.find_matches(&normalise(&raw), chars.len());
+        }
+        let (from, to) = best_window(&starts, chars.len(), max_chars);
+        let mut out = String::new();
+        if from > 0 {
+            out.push('…');
+        }
+        let mut in_mark = false;
+        for k in from..to {
+            if marked[k] != in_mark {
+                out.push_str(if marked[k] { "<mark>" } else { "</mark>" });
+                in_mark = marked[k];
+            }
+            out.push_str(&escape_attr(&chars[k].to_string()));
+        }
+        if in_mark {
+            out.push_str("</mark>");
+        }
+        if to < chars.len() {
+            out.push('…');
+        }
+        out
     }
-    char_at[text.len()] = len;
-    for m in matches {
-        let (from, to) = (char_at[m.start()], char_at[m.end()].min(len));
-        starts.push(from);
-        marked[from..to].iter_mut().for_each(|x| *x = true);
+
+    /// Character offsets where matches start, and which characters are
+    /// inside a match. `text` has one character per character of the original.
+    fn find_matches(&self, text: &str, len: usize) -> (Vec<usize>, Vec<bool>) {
+        let mut starts = Vec::new();
+        let mut marked = vec![false; len];
+        let Some(matcher) = &self.matcher else {
+            return (starts, marked);
+        };
+        let mut matches = matcher.find_iter(text).peekable();
+        if matches.peek().is_none() {
+            return (starts, marked);
+        }
+        let mut char_at = vec![0usize; text.len() + 1];
+        for (n, (byte, c)) in text.char_indices().enumerate() {
+            char_at[byte..byte + c.len_utf8()].iter_mut().for_each(|x| *x = n);
+        }
+        char_at[text.len()] = len;
+        for m in matches {
+            let (from, to) = (char_at[m.start()], char_at[m.end()].min(len));
+            starts.push(from);
+            marked[from..to].iter_mut().for_each(|x| *x = true);
+        }
+        (starts, marked)
     }
-    (starts, marked)
 }
 
 /// The window with the most match starts; it begins a little before the
@@ -94,6 +110,10 @@ fn best_window(starts: &[usize], len: usize, width: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn highlight(text: &str, terms: &[String], max_chars: usize) -> String {
+        Highlighter::new(terms).highlight(text, max_chars)
+    }
 
     #[test]
     fn highlights_and_escapes() {
