@@ -13,6 +13,9 @@ use std::path::Path;
 
 use rayon::prelude::*;
 use serde::Serialize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
@@ -37,7 +40,7 @@ pub(crate) const ORD_FIELD: &str = "ord";
 /// another version of zhiku (another schema, or tantivy features it was
 /// built with) is refused with a clear message instead of failing mid-query.
 /// Bump it whenever `schema()` or the tantivy features change.
-const FORMAT: &str = "zhiku-operator-2";
+const FORMAT: &str = "zhiku-operator-3";
 /// Share of the documents above which a query term counts as common (see
 /// `OperatorIndex::text_query`): 2 % was the fastest share at 100k
 /// documents that did not lower MRR@10 on the evaluation sets (1 % did).
@@ -64,9 +67,13 @@ fn schema() -> Schema {
     for (name, _) in WORD_FIELDS.iter().chain(BIGRAM_FIELDS).chain(PINYIN_FIELDS) {
         builder.add_text_field(name, words.clone());
     }
-    for name in ["path", "doc_number"] {
-        builder.add_text_field(name, STRING | STORED);
-    }
+    // `path` is a raw term like STRING, through a tokenizer that counts the
+    // documents tantivy has taken (see `fill`).
+    let path = TextOptions::default()
+        .set_indexing_options(TextFieldIndexing::default().set_tokenizer(TAKEN_TOKENIZER))
+        .set_stored();
+    builder.add_text_field("path", path);
+    builder.add_text_field("doc_number", STRING | STORED);
     for name in ["kind", "url", "title_text", "status", "date", "body_text", "internal_text", "detail"] {
         builder.add_text_field(name, STORED);
     }
@@ -188,6 +195,7 @@ fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> 
 /// place of the document with the same path.
 pub fn update(index: &Index, analyzer: &Analyzer, docs: &[(usize, &SearchDoc)]) -> tantivy::Result<()> {
     let schema = index.schema();
+    prepare_writing(index);
     let path = schema.get_field("path")?;
     let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
     for (ord, doc) in docs {
@@ -196,6 +204,54 @@ pub fn update(index: &Index, analyzer: &Analyzer, docs: &[(usize, &SearchDoc)]) 
     }
     commit(&mut writer)?;
     Ok(())
+}
+
+/// Name of the tokenizer of `path`, which [`prepare_writing`] registers.
+const TAKEN_TOKENIZER: &str = "zhiku_path";
+/// Documents handed to tantivy but not yet taken by its indexing threads.
+/// tantivy queues up to 10,000, each with the body's words and bigrams
+/// (about 50 kB), which was half a gigabyte of the build's peak memory.
+const MAX_IN_FLIGHT: usize = 256;
+
+/// tantivy's raw tokenizer (one term for the whole text), counting each
+/// text it is given: an indexing thread tokenizes every document's `path`
+/// exactly once.
+#[derive(Clone, Default)]
+struct CountingRaw {
+    inner: tantivy::tokenizer::RawTokenizer,
+    taken: Arc<AtomicUsize>,
+}
+
+impl tantivy::tokenizer::Tokenizer for CountingRaw {
+    type TokenStream<'a> = <tantivy::tokenizer::RawTokenizer as tantivy::tokenizer::Tokenizer>::TokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        self.taken.fetch_add(1, Ordering::Relaxed);
+        self.inner.token_stream(text)
+    }
+}
+
+/// Registers the tokenizer of `path` on `index`, which every index that is
+/// written to needs; returns the count of documents taken.
+fn prepare_writing(index: &Index) -> Arc<AtomicUsize> {
+    let counting = CountingRaw::default();
+    let taken = counting.taken.clone();
+    index.tokenizers().register(TAKEN_TOKENIZER, tantivy::tokenizer::TextAnalyzer::from(counting));
+    taken
+}
+
+/// Waits until tantivy has taken all but [`MAX_IN_FLIGHT`] of the `added`
+/// documents. Should the count ever stall (it would if tantivy stopped
+/// tokenizing `path`), it stops waiting rather than hang the build.
+fn wait_for_room(taken: &AtomicUsize, added: usize) {
+    let mut stalled = 0;
+    let mut last = taken.load(Ordering::Relaxed);
+    while added.saturating_sub(last) > MAX_IN_FLIGHT && stalled < 2000 {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+        let now = taken.load(Ordering::Relaxed);
+        stalled = if now == last { stalled + 1 } else { 0 };
+        last = now;
+    }
 }
 
 /// Commits with [`FORMAT`] as the payload, which [`OperatorIndex::from_index`] checks.
@@ -214,12 +270,13 @@ fn fill<D: std::borrow::Borrow<SearchDoc> + Send, T: Send>(
     analyzer: &Analyzer,
 ) -> tantivy::Result<Vec<T>> {
     let schema = index.schema();
+    let taken = prepare_writing(index);
     // Two indexing threads: tantivy's own work is half of the phase. Ties
     // are broken by `ord` at query time, so segment layout does not matter.
     let mut writer = index.writer_with_num_threads(2, 400_000_000)?;
     // Segmenting is the expensive part: do it on every core, a chunk at a
     // time so memory stays bounded on large sites.
-    const CHUNK: usize = 2048;
+    const CHUNK: usize = 256;
     let mut kept = Vec::with_capacity(count);
     for start in (0..count).step_by(CHUNK) {
         let made: Vec<(TantivyDocument, T)> = (start..count.min(start + CHUNK))
@@ -232,6 +289,7 @@ fn fill<D: std::borrow::Borrow<SearchDoc> + Send, T: Send>(
         for (made, k) in made {
             writer.add_document(made)?;
             kept.push(k);
+            wait_for_room(&taken, kept.len());
         }
     }
     commit(&mut writer)?;

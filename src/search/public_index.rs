@@ -636,6 +636,9 @@ pub fn public_summary(mut doc: SearchDoc) -> SearchDoc {
     // One character more than the excerpt, so it still ends with "…".
     if let Some((cut, _)) = doc.body.char_indices().nth(EXCERPT_CHARS + 1) {
         doc.body.truncate(cut);
+        // Kept for every document until the end of the build: without this
+        // each would hold on to its whole body's allocation.
+        doc.body.shrink_to_fit();
     }
     doc
 }
