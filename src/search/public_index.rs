@@ -519,9 +519,8 @@ fn facet_ids(doc: &SearchDoc, dictionaries: &mut [Vec<String>], grow: bool) -> O
 /// Every `prefix:term` a document puts in the public index.
 fn terms_of(doc: &SearchDoc, analyzer: &Analyzer) -> std::collections::BTreeSet<String> {
     let mut terms = std::collections::BTreeSet::new();
-    let texts = [doc.title.clone(), doc.variants.join("\n"), doc.keywords.join("\n"), doc.body.clone()];
-    for text in &texts {
-        let (words, grams) = analyzer.index_field(text);
+    for (_, cut, text) in doc.public_texts() {
+        let (words, grams) = analyzer.index_field(&text, cut);
         terms.extend(words.split(' ').filter(|w| !w.is_empty()).map(|w| format!("w:{w}")));
         terms.extend(grams.split(' ').filter(|g| !g.is_empty()).map(|g| format!("b:{g}")));
     }
