@@ -11,7 +11,7 @@
 #
 # Usage: bench/run.sh [RUNS]            (default 3 runs per site and tool)
 #        SIZES="1000 10000 60000 100000" bench/run.sh 1
-#        OUT=/dev/shm bench/run.sh      (outputs of both tools on tmpfs)
+#        OUT=/dev/shm/zhiku-bench bench/run.sh   (outputs of both tools on tmpfs)
 # Needs GNU time (`apt-get install time`) and Hugo (`apt-get install hugo`).
 # Run as root, the page cache is dropped before every build so that every
 # build reads its input from disk and no build pays for the deletions of
@@ -103,4 +103,6 @@ for size in $SIZES; do
 done
 echo
 echo "work folder: $WORK"
-if [ "$OUT" != "$WORK" ]; then rm -rf "$OUT"; fi
+# Outputs kept elsewhere (tmpfs holds them in memory) are removed, and
+# only those: OUT may hold other files.
+if [ "$OUT" != "$WORK" ]; then rm -rf "$OUT"/out-* "$OUT"/hugo-*; fi

@@ -158,9 +158,9 @@ fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> 
     for (words_field, cut, text) in texts {
         let (words, grams) = analyzer.index_field(&text, cut);
         doc.add_text(field(words_field), words);
-        let bigram_field = format!("{words_field}_bg");
-        if BIGRAM_FIELDS.iter().any(|(name, _)| *name == bigram_field) {
-            doc.add_text(field(&bigram_field), grams);
+        let bigram_field = BIGRAM_FIELDS.iter().find(|(name, _)| name.strip_suffix("_bg") == Some(words_field));
+        if let Some((bigram_field, _)) = bigram_field {
+            doc.add_text(field(bigram_field), grams);
         }
     }
     let (full, initials) = analyzer.index_pinyin(&d.title);
