@@ -13,6 +13,14 @@ pub fn normalise(text: &str) -> String {
 }
 
 fn normalise_char(c: char) -> char {
+    // Nearly every character of a site is ASCII or an ideograph: answer
+    // those without Unicode's case tables (6 % of a build's time in perf).
+    if c.is_ascii() {
+        return c.to_ascii_lowercase();
+    }
+    if is_cjk(c) {
+        return c;
+    }
     let c = match c {
         '\u{3000}' => ' ',
         '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
@@ -78,7 +86,9 @@ pub fn for_each_bigram<'a>(text: &'a str, mut visit: impl FnMut(&'a str)) {
 
 /// Whether a segment carries meaning (not only punctuation or spaces).
 pub fn is_meaningful(token: &str) -> bool {
-    token.chars().any(|c| c.is_alphanumeric())
+    // The common ideographs first: every one of them is alphanumeric, and
+    // Unicode's tables are slow to say so.
+    token.chars().any(|c| matches!(c, '\u{4E00}'..='\u{9FFF}') || c.is_alphanumeric())
 }
 
 /// Every 文号 that may be written in `text`, in canonical form, whatever
@@ -129,6 +139,26 @@ pub fn find_doc_numbers(text: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fast paths of `normalise_char` and `is_meaningful` must answer
+    /// exactly what Unicode's tables answer, for every character.
+    #[test]
+    fn fast_paths_agree_with_unicode_tables() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            let widened = match c {
+                '\u{3000}' => ' ',
+                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap(),
+                _ => c,
+            };
+            let mut lower = widened.to_lowercase();
+            let expected = match (lower.next(), lower.next()) {
+                (Some(l), None) => l,
+                _ => widened,
+            };
+            assert_eq!(normalise_char(c), expected, "U+{:04X}", c as u32);
+            assert_eq!(is_meaningful(c.encode_utf8(&mut [0; 4])), c.is_alphanumeric(), "U+{:04X}", c as u32);
+        }
+    }
 
     #[test]
     fn normalises_width_case_and_script() {
