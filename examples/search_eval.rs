@@ -4,7 +4,7 @@
 //! queried in the same run.
 //!
 //! ```sh
-//! cargo run --release --example search_eval -- --corpus ../shared/corpus [--ncp-sample 1000] [--seed 7] [--layers TEXT] [--show-misses]
+//! cargo run --release --example search_eval -- --corpus ../shared/corpus [--ncp-sample 1000] [--seed 7] [--layers TEXT] [--show-misses] [--overlap]
 //! ```
 //!
 //! - NCP: one document per `docid`, made of that docid's answers; queries
@@ -13,6 +13,11 @@
 //! - Citizen messages: documents are the replies (答复意见) only; queries are
 //!   the subjects (留言主题), one per distinct subject; relevant documents
 //!   are the replies to the messages with that subject.
+//!
+//! `--overlap` splits each set's queries by what they share with their
+//! relevant document (no character bigram at all; only bigrams found in
+//! more than 2 % of the documents; a rarer one) and gives the shipped
+//! search's MRR@10 in each class: how much of a set words can reach.
 //!
 //! `--static` instead measures the public site's search: it writes each
 //! set's static index (as `zhiku build` does) to a temporary folder and
@@ -110,6 +115,8 @@ fn citizen(corpus: &Path) -> EvalSet {
 #[derive(Default)]
 struct Scores {
     mrr10: f64,
+    /// Reciprocal rank of each query (0 when not in the top 10), in order.
+    reciprocal: Vec<f64>,
     recall: [f64; 3],
     latencies_us: Vec<u128>,
     rejected: usize,
@@ -130,6 +137,7 @@ fn evaluate(set: &EvalSet, index_root: &Path, layers: Layers, label: &str, show_
             Ok(r) => r,
             Err(_) => {
                 scores.rejected += 1;
+                scores.reciprocal.push(0.0);
                 continue;
             }
         };
@@ -148,7 +156,9 @@ fn evaluate(set: &EvalSet, index_root: &Path, layers: Layers, label: &str, show_
                 response.results.first().map(|h| body(&h.path)).unwrap_or_default()
             );
         }
-        if let Some(rank) = response.results.iter().position(|h| relevant.contains(&h.path)) {
+        let rank = response.results.iter().position(|h| relevant.contains(&h.path));
+        scores.reciprocal.push(rank.map_or(0.0, |r| 1.0 / (r as f64 + 1.0)));
+        if let Some(rank) = rank {
             scores.mrr10 += 1.0 / (rank as f64 + 1.0);
             for (k, cutoff) in [1, 5, 10].into_iter().enumerate() {
                 if rank < cutoff {
@@ -193,6 +203,11 @@ fn main() {
         let _ = std::fs::remove_dir_all(&work);
         return;
     }
+    if args.iter().any(|a| a == "--overlap") {
+        print_overlap(&sets, &work);
+        let _ = std::fs::remove_dir_all(&work);
+        return;
+    }
     let configs: [(&str, Layers); 6] = [
         ("bigram BM25 baseline", Layers::BIGRAMS_ONLY),
         ("jieba words", Layers::WORDS_ONLY),
@@ -225,6 +240,84 @@ fn main() {
         }
     }
     let _ = std::fs::remove_dir_all(&work);
+}
+
+/// A bigram counts as common when more than this share of a set's
+/// documents hold it (您好, 问题, 规定 …).
+const COMMON_BIGRAM_SHARE: f64 = 0.02;
+
+/// What a query shares with its relevant documents, as the bigram field
+/// holds text: character bigrams of normalised text, a lone character or a
+/// Latin or digit run standing for itself.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+enum Overlap {
+    Nothing,
+    OnlyCommon,
+    Rare,
+}
+
+impl Overlap {
+    fn label(self) -> &'static str {
+        match self {
+            Overlap::Nothing => "no bigram in common",
+            Overlap::OnlyCommon => "only common bigrams (in > 2 % of documents)",
+            Overlap::Rare => "a rarer bigram in common",
+        }
+    }
+}
+
+fn overlap_classes(set: &EvalSet) -> Vec<Overlap> {
+    use zhiku::search::text::{bigrams, normalise};
+    let grams_of = |text: &str| bigrams(&normalise(text)).into_iter().collect::<HashSet<String>>();
+    let doc_grams: BTreeMap<&str, HashSet<String>> =
+        set.docs.iter().map(|d| (d.path.as_str(), grams_of(&d.body))).collect();
+    let mut doc_freq: BTreeMap<&str, usize> = BTreeMap::new();
+    for grams in doc_grams.values() {
+        for g in grams {
+            *doc_freq.entry(g.as_str()).or_default() += 1;
+        }
+    }
+    let common = (set.docs.len() as f64 * COMMON_BIGRAM_SHARE) as usize;
+    set.queries
+        .iter()
+        .map(|(query, relevant)| {
+            let shared: Vec<String> = grams_of(query)
+                .into_iter()
+                .filter(|g| relevant.iter().any(|p| doc_grams.get(p.as_str()).is_some_and(|d| d.contains(g))))
+                .collect();
+            if shared.is_empty() {
+                Overlap::Nothing
+            } else if shared.iter().all(|g| doc_freq.get(g.as_str()).copied().unwrap_or(0) > common) {
+                Overlap::OnlyCommon
+            } else {
+                Overlap::Rare
+            }
+        })
+        .collect()
+}
+
+/// The shipped search's MRR@10 within each overlap class.
+fn print_overlap(sets: &[EvalSet], work: &Path) {
+    println!("| set | queries that share with their document | queries | share | shipped MRR@10 in the class |");
+    println!("|---|---|---|---|---|");
+    for set in sets {
+        let scores = evaluate(set, work, Layers::ALL, "overlap", false);
+        let classes = overlap_classes(set);
+        for class in [Overlap::Nothing, Overlap::OnlyCommon, Overlap::Rare] {
+            let ranks: Vec<f64> =
+                classes.iter().zip(&scores.reciprocal).filter(|(c, _)| **c == class).map(|(_, r)| *r).collect();
+            let mrr = if ranks.is_empty() { 0.0 } else { ranks.iter().sum::<f64>() / ranks.len() as f64 };
+            println!(
+                "| {} | {} | {} | {:.1} % | {:.3} |",
+                set.name,
+                class.label(),
+                ranks.len(),
+                100.0 * ranks.len() as f64 / set.queries.len() as f64,
+                mrr
+            );
+        }
+        println!("| {} | all | {} | 100 % | {:.3} |", set.name, set.queries.len(), scores.mrr10);
+    }
 }
 
 /// Writes each set's public index and queries, then lets the browser client
