@@ -7,7 +7,8 @@
 #   Q&A, random audiences), each built by zhiku and, from the same pages, by
 #   Hugo in the same run, alternating, each into an empty output folder;
 # * whole-process wall time and peak RSS (medians), zhiku's phase split of
-#   its last run, the zhiku/Hugo time ratio, feeds, and `zhiku check`.
+#   its last run, the zhiku/Hugo time ratio (of the medians, and run by
+#   run), feeds, and `zhiku check`.
 #
 # Usage: bench/run.sh [RUNS]            (default 3 runs per site and tool)
 #        SIZES="1000 10000 60000 100000" bench/run.sh 1
@@ -81,6 +82,10 @@ zhiku_site() {
     report "$name-hugo" "hugo (HTML only)"
     awk -v z="$(cat "$WORK/median-$name")" -v h="$(cat "$WORK/median-$name-hugo")" \
       'BEGIN {printf "ratio zhiku / hugo: %.2f\n", z / h}'
+    # Run by run, in the order they alternated: on a noisy machine the
+    # spread says more than the ratio of the medians.
+    paste -d' ' "$WORK/runs-$name" "$WORK/runs-$name-hugo" |
+      awk '{printf "%s%.2f", (NR > 1 ? ", " : "ratio per run: "), $1 / $3} END {print ""}'
   fi
   echo "zhiku phases (last run):"
   grep -E '^  [a-z+ ]' "$WORK/log-$name"
