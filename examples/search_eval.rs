@@ -114,7 +114,6 @@ fn citizen(corpus: &Path) -> EvalSet {
 
 #[derive(Default)]
 struct Scores {
-    mrr10: f64,
     /// Reciprocal rank of each query (0 when not in the top 10), in order.
     reciprocal: Vec<f64>,
     recall: [f64; 3],
@@ -159,7 +158,6 @@ fn evaluate(set: &EvalSet, index_root: &Path, layers: Layers, label: &str, show_
         let rank = response.results.iter().position(|h| relevant.contains(&h.path));
         scores.reciprocal.push(rank.map_or(0.0, |r| 1.0 / (r as f64 + 1.0)));
         if let Some(rank) = rank {
-            scores.mrr10 += 1.0 / (rank as f64 + 1.0);
             for (k, cutoff) in [1, 5, 10].into_iter().enumerate() {
                 if rank < cutoff {
                     scores.recall[k] += 1.0;
@@ -168,9 +166,18 @@ fn evaluate(set: &EvalSet, index_root: &Path, layers: Layers, label: &str, show_
         }
     }
     let n = set.queries.len() as f64;
-    scores.mrr10 /= n;
     scores.recall.iter_mut().for_each(|r| *r /= n);
     scores
+}
+
+impl Scores {
+    fn mrr10(&self) -> f64 {
+        mean(&self.reciprocal)
+    }
+}
+
+fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() { 0.0 } else { values.iter().sum::<f64>() / values.len() as f64 }
 }
 
 fn percentile(sorted: &[u128], p: f64) -> f64 {
@@ -229,7 +236,7 @@ fn main() {
                 "| {label} | {} | {} | {:.3} | {:.3} | {:.3} | {:.3} | {:.2} | {:.2} |{}",
                 set.name,
                 set.queries.len(),
-                s.mrr10,
+                s.mrr10(),
                 s.recall[0],
                 s.recall[1],
                 s.recall[2],
@@ -306,7 +313,7 @@ fn print_overlap(sets: &[EvalSet], work: &Path) {
         for class in [Overlap::Nothing, Overlap::OnlyCommon, Overlap::Rare] {
             let ranks: Vec<f64> =
                 classes.iter().zip(&scores.reciprocal).filter(|(c, _)| **c == class).map(|(_, r)| *r).collect();
-            let mrr = if ranks.is_empty() { 0.0 } else { ranks.iter().sum::<f64>() / ranks.len() as f64 };
+            let mrr = mean(&ranks);
             println!(
                 "| {} | {} | {} | {:.1} % | {:.3} |",
                 set.name,
@@ -316,7 +323,7 @@ fn print_overlap(sets: &[EvalSet], work: &Path) {
                 mrr
             );
         }
-        println!("| {} | all | {} | 100 % | {:.3} |", set.name, set.queries.len(), scores.mrr10);
+        println!("| {} | all | {} | 100 % | {:.3} |", set.name, set.queries.len(), scores.mrr10());
     }
 }
 

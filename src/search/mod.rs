@@ -14,6 +14,7 @@ pub mod segment;
 pub mod snippet;
 pub mod text;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use crate::content::{Kind, Meta};
@@ -74,12 +75,12 @@ pub struct SearchDoc {
 impl SearchDoc {
     /// The public text fields, each under the name of its word field and
     /// with how it is cut: what both indexes segment.
-    pub(crate) fn public_texts(&self) -> [(&'static str, Cut, String); 4] {
+    pub(crate) fn public_texts(&self) -> [(&'static str, Cut, Cow<'_, str>); 4] {
         [
-            ("title", Cut::Fine, self.title.clone()),
-            ("variants", Cut::Fine, self.variants.join("\n")),
-            ("keywords", Cut::Fine, self.keywords.join("\n")),
-            ("body", Cut::Plain, self.body.clone()),
+            ("title", Cut::Fine, Cow::Borrowed(&self.title)),
+            ("variants", Cut::Fine, Cow::Owned(self.variants.join("\n"))),
+            ("keywords", Cut::Fine, Cow::Owned(self.keywords.join("\n"))),
+            ("body", Cut::Plain, Cow::Borrowed(&self.body)),
         ]
     }
 }

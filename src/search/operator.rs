@@ -154,7 +154,7 @@ fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> 
     let field = |name: &str| schema.get_field(name).expect("field defined in schema()");
     let mut doc = TantivyDocument::default();
     let internal = d.internal.as_deref().unwrap_or_default();
-    let texts = d.public_texts().into_iter().chain([("internal", Cut::Plain, internal.to_string())]);
+    let texts = d.public_texts().into_iter().chain([("internal", Cut::Plain, internal.into())]);
     for (words_field, cut, text) in texts {
         let (words, grams) = analyzer.index_field(&text, cut);
         doc.add_text(field(words_field), words);

@@ -21,14 +21,19 @@ fn normalise_char(c: char) -> char {
     if is_cjk(c) {
         return c;
     }
-    let c = match c {
-        '\u{3000}' => ' ',
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        _ => c,
-    };
+    let c = half_width(c);
     let mut lower = c.to_lowercase();
     match (lower.next(), lower.next()) {
         (Some(l), None) => l,
+        _ => c,
+    }
+}
+
+/// The half-width form of a full-width character (and of the ideographic space).
+fn half_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
         _ => c,
     }
 }
@@ -145,15 +150,11 @@ mod tests {
     #[test]
     fn fast_paths_agree_with_unicode_tables() {
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
-            let widened = match c {
-                '\u{3000}' => ' ',
-                '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap(),
-                _ => c,
-            };
-            let mut lower = widened.to_lowercase();
+            let narrowed = half_width(c);
+            let mut lower = narrowed.to_lowercase();
             let expected = match (lower.next(), lower.next()) {
                 (Some(l), None) => l,
-                _ => widened,
+                _ => narrowed,
             };
             assert_eq!(normalise_char(c), expected, "U+{:04X}", c as u32);
             assert_eq!(is_meaningful(c.encode_utf8(&mut [0; 4])), c.is_alphanumeric(), "U+{:04X}", c as u32);
