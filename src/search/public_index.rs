@@ -59,6 +59,9 @@ const PUBLIC_FIELDS: [(&str, &str); 9] = [
 ];
 /// Postings held in memory by one pass over the index; passes run on every
 /// core, so this bounds the phase's memory whatever the size of the site.
+/// (What every pass shares is smaller: one entry per term and segment, from
+/// a single walk over the term dictionaries; a walk per pass was about a
+/// fifth of the phase at 100k documents.)
 const POSTINGS_PER_PASS: u64 = 6_000_000;
 
 /// The facets the search page counts, with their labels.
@@ -117,7 +120,8 @@ pub fn vocabulary(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Vo
     let index = super::operator::build_in_ram(docs, analyzer)?;
     let searcher = index.reader()?.searcher();
     let source = Source::of(&searcher)?;
-    let (_, counts, _) = source.pass(&searcher, &[0], 0, &[], &|_| Ok(()))?;
+    let all = source.terms_by_shard(&searcher, 1)?;
+    let (_, counts, _) = source.pass(&searcher, 0, all, &BTreeMap::new(), &|_| Ok(()))?;
     Ok(Vocabulary::from_counts(&counts))
 }
 
@@ -181,9 +185,6 @@ struct SegmentContext {
     norms: Vec<tantivy::fieldnorm::FieldNormReader>,
     alive: Option<tantivy::fastfield::AliveBitSet>,
 }
-
-/// The postings of one pass, per shard: term → [(document, weight)].
-type Lists = BTreeMap<usize, BTreeMap<String, Vec<(u32, f32)>>>;
 
 impl Source {
     fn of(searcher: &Searcher) -> tantivy::Result<Source> {
@@ -269,79 +270,89 @@ impl Source {
         Ok(occurrences)
     }
 
-    /// Postings per shard, over every public field (`shards` in all).
-    fn postings_per_shard(&self, searcher: &Searcher, shards: usize) -> tantivy::Result<Vec<u64>> {
-        let mut counts = vec![0u64; shards];
-        self.for_each_term(searcher, |_, f, term, info, _| {
-            counts[term_bucket(self.fields[f].1, term, shards)] += u64::from(info.doc_freq);
+    /// Every term of every public field and segment, by the shard it falls
+    /// in (`shards` in all): one walk over the term dictionaries, however
+    /// many passes then read the postings.
+    fn terms_by_shard(&self, searcher: &Searcher, shards: usize) -> tantivy::Result<Vec<Vec<TermAt>>> {
+        let mut by_shard: Vec<Vec<TermAt>> = (0..shards).map(|_| Vec::new()).collect();
+        self.for_each_term(searcher, |segment, field, term, info, _| {
+            let Ok(text) = std::str::from_utf8(term) else { return Ok(()) };
+            let shard = term_bucket(self.fields[field].1, term, shards);
+            by_shard[shard].push(TermAt { segment, field, info: info.clone(), text: text.into() });
             Ok(())
         })?;
-        Ok(counts)
+        Ok(by_shard)
     }
 
-    /// Reads the postings of the terms in `group`'s shards (`group_of` maps
-    /// a shard to its group), adds the 文号 postings that fall there, and
-    /// emits the shard files. Returns the number of terms, the occurrences
-    /// of the words met (for the vocabulary) and the bytes written.
+    /// Reads the postings of the terms of consecutive shards, starting with
+    /// shard `first`, adds the 文号 postings that fall there, and emits the
+    /// shard files. Returns the number of terms, the occurrences of the
+    /// words met (for the vocabulary) and the bytes written.
     fn pass(
         &self,
         searcher: &Searcher,
-        group_of: &[usize],
-        group: usize,
-        doc_number_postings: &[(String, u32)],
+        first: usize,
+        shards: Vec<Vec<TermAt>>,
+        doc_number_postings: &BTreeMap<usize, Vec<(String, u32)>>,
         emit: Emit,
     ) -> tantivy::Result<(usize, BTreeMap<String, u64>, usize)> {
-        let shards = group_of.len();
         let segments = self.segments(searcher)?;
-        let mut lists: Lists = BTreeMap::new();
+        let inverted: Vec<Vec<std::sync::Arc<InvertedIndexReader>>> = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| self.fields.iter().map(|(field, _, _)| segment.inverted_index(*field)).collect())
+            .collect::<tantivy::Result<_>>()?;
         let mut words: BTreeMap<String, u64> = BTreeMap::new();
+        let mut terms = 0;
         let mut key = String::new();
-        self.for_each_term(searcher, |s, f, term, info, inverted| {
-            let prefix = self.fields[f].1;
-            let shard = term_bucket(prefix, term, shards);
-            let Ok(term) = std::str::from_utf8(term) else { return Ok(()) };
-            if group_of[shard] != group {
-                return Ok(());
-            }
-            key.clear();
-            key.push_str(prefix);
-            key.push(':');
-            key.push_str(term);
-            let in_shard = lists.entry(shard).or_default();
-            let list = match in_shard.get_mut(key.as_str()) {
-                Some(list) => list,
-                None => in_shard.entry(key.clone()).or_default(),
-            };
-            let occurrences = self.read(&segments[s], f, info, inverted, list)?;
-            if prefix == "w" && occurrences > 0 {
-                *words.entry(term.to_string()).or_default() += occurrences;
-            }
-            Ok(())
-        })?;
-        for (term, doc) in doc_number_postings {
-            let shard = bucket(term, shards);
-            if group_of[shard] == group {
-                lists.entry(shard).or_default().entry(term.clone()).or_default().push((*doc, DOC_NUMBER_BOOST as f32));
-            }
-        }
-        let terms = lists.values().map(BTreeMap::len).sum();
-        // Shards no term fell into are still written, so every fetch succeeds.
-        let files: Vec<OutputFile> = (0..shards)
-            .filter(|shard| group_of[*shard] == group)
-            .map(|shard| {
-                let list = lists.remove(&shard).unwrap_or_default();
-                let shard_json: BTreeMap<String, Vec<u32>> =
-                    list.into_iter().map(|(term, postings)| (term, merge_postings(postings))).collect();
-                OutputFile {
-                    path: format!("{DIR}/terms/{shard}.json"),
-                    bytes: serde_json::to_vec(&shard_json).unwrap_or_default(),
+        let mut files = Vec::with_capacity(shards.len());
+        for (shard, shard_terms) in (first..).zip(shards) {
+            let mut lists: BTreeMap<String, Vec<(u32, f32)>> = BTreeMap::new();
+            for term in &shard_terms {
+                let prefix = self.fields[term.field].1;
+                key.clear();
+                key.push_str(prefix);
+                key.push(':');
+                key.push_str(&term.text);
+                let list = match lists.get_mut(key.as_str()) {
+                    Some(list) => list,
+                    None => lists.entry(key.clone()).or_default(),
+                };
+                let occurrences = self.read(
+                    &segments[term.segment],
+                    term.field,
+                    &term.info,
+                    &inverted[term.segment][term.field],
+                    list,
+                )?;
+                if prefix == "w" && occurrences > 0 {
+                    *words.entry(term.text.to_string()).or_default() += occurrences;
                 }
-            })
-            .collect();
+            }
+            for (term, doc) in doc_number_postings.get(&shard).into_iter().flatten() {
+                lists.entry(term.clone()).or_default().push((*doc, DOC_NUMBER_BOOST as f32));
+            }
+            terms += lists.len();
+            // Shards no term fell into are still written, so every fetch succeeds.
+            let shard_json: BTreeMap<String, Vec<u32>> =
+                lists.into_iter().map(|(term, postings)| (term, merge_postings(postings))).collect();
+            files.push(OutputFile {
+                path: format!("{DIR}/terms/{shard}.json"),
+                bytes: serde_json::to_vec(&shard_json).unwrap_or_default(),
+            });
+        }
         let bytes = files.iter().map(|f| f.bytes.len()).sum();
         emit(files)?;
         Ok((terms, words, bytes))
     }
+}
+
+/// A term of one public field in one segment, as its dictionary gave it.
+struct TermAt {
+    segment: usize,
+    field: usize,
+    info: TermInfo,
+    text: Box<str>,
 }
 
 /// A posting list as the client reads it: `[doc, weight, doc, weight …]`
@@ -386,28 +397,32 @@ pub fn build(
     // About 8 KB of postings per shard, so a query fetches little more
     // than the postings of its own terms (about 10 bytes a posting).
     let term_shards = (total_postings as usize * 10 / SHARD_BYTES).clamp(16, 1 << 16);
-    let per_shard = source.postings_per_shard(&searcher, term_shards)?;
-    let mut group_of = Vec::with_capacity(term_shards);
-    let (mut group, mut in_group) = (0, 0u64);
-    for count in per_shard {
-        if in_group > 0 && in_group + count > POSTINGS_PER_PASS {
-            group += 1;
-            in_group = 0;
+    let by_shard = source.terms_by_shard(&searcher, term_shards)?;
+    // Consecutive shards form a pass while their postings stay within
+    // POSTINGS_PER_PASS.
+    let mut groups: Vec<(usize, Vec<Vec<TermAt>>)> = Vec::new();
+    let mut in_group = 0u64;
+    for (shard, terms) in by_shard.into_iter().enumerate() {
+        let count: u64 = terms.iter().map(|t| u64::from(t.info.doc_freq)).sum();
+        match groups.last_mut() {
+            Some((_, group)) if in_group == 0 || in_group + count <= POSTINGS_PER_PASS => group.push(terms),
+            _ => {
+                groups.push((shard, vec![terms]));
+                in_group = 0;
+            }
         }
         in_group += count;
-        group_of.push(group);
     }
-    let doc_number_postings: Vec<(String, u32)> = docs
-        .iter()
-        .enumerate()
-        .filter_map(|(id, doc)| {
-            let number = doc_number::parse(doc.doc_number.as_deref()?).ok()?;
-            Some((doc_number_term(&number.number), id as u32))
-        })
-        .collect();
-    let passes = (0..=group)
+    let mut doc_number_postings: BTreeMap<usize, Vec<(String, u32)>> = BTreeMap::new();
+    for (id, doc) in docs.iter().enumerate() {
+        if let Some(number) = doc.doc_number.as_deref().and_then(|n| doc_number::parse(n).ok()) {
+            let term = doc_number_term(&number.number);
+            doc_number_postings.entry(bucket(&term, term_shards)).or_default().push((term, id as u32));
+        }
+    }
+    let passes = groups
         .into_par_iter()
-        .map(|g| source.pass(&searcher, &group_of, g, &doc_number_postings, emit))
+        .map(|(first, shards)| source.pass(&searcher, first, shards, &doc_number_postings, emit))
         .collect::<tantivy::Result<Vec<_>>>()?;
     let mut terms = 0;
     let mut bytes = 0;
