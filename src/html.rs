@@ -1,8 +1,10 @@
 //! Post-processing of rendered HTML with lol_html.
 //!
-//! Two passes: [`ContentPass`] runs over a document's body (文号 autolinks,
+//! Two passes: [`ContentPass`] over a document's body (文号 autolinks,
 //! heading anchors) and [`finish_page`] over each whole page (external link
-//! `rel`, missing `alt`). Both stream, so they cost one scan per page.
+//! `rel`, missing `alt`). A body without raw HTML gets its additions on the
+//! Markdown parser's events instead ([`ContentPass::render`]): parsing the
+//! HTML again was a third of the render phase.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -10,6 +12,9 @@ use std::rc::Rc;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use lol_html::html_content::ContentType;
 use lol_html::{RewriteStrSettings, doc_text, element, rewrite_str};
+use pulldown_cmark::Event;
+
+use crate::markdown::{self, BodyAdditions, Rendered};
 
 /// Turns every 文号 of the library mentioned in body text into a link.
 pub struct ContentPass {
@@ -28,6 +33,16 @@ impl ContentPass {
                 .expect("文号 patterns are plain strings")
         });
         ContentPass { matcher, targets: numbers }
+    }
+
+    /// Renders a document body with its 文号 linked and anchor links on its
+    /// headings: on the Markdown parser's events, or with [`Self::run`]
+    /// when the body has raw HTML.
+    pub fn render(&self, markdown: &str, self_url: &str) -> String {
+        match markdown::to_html_with(markdown, &BodyLinks { pass: self, self_url }) {
+            Rendered::Finished(html) => html,
+            Rendered::RawHtml(html) => self.run(&html, self_url),
+        }
     }
 
     /// Links 文号 in `html` (except `self_url`'s own, and text already inside
@@ -53,12 +68,9 @@ impl ContentPass {
                         Ok(())
                     }),
                     element!("h1[id], h2[id], h3[id], h4[id], h5[id], h6[id]", |el| {
-                        let id = el.get_attribute("id").unwrap_or_default();
-                        let href = format!("#{}", escape_attr(&id));
-                        el.append(
-                            &format!("<a class=\"heading-anchor\" href=\"{href}\" aria-label=\"本节链接\">#</a>"),
-                            ContentType::Html,
-                        );
+                        // lol_html gives the value as written, entities and all.
+                        let id = unescape_attr(&el.get_attribute("id").unwrap_or_default());
+                        el.append(&heading_anchor(&id), ContentType::Html);
                         Ok(())
                     }),
                 ],
@@ -88,21 +100,73 @@ impl ContentPass {
     /// `text` is raw HTML text (entities still encoded), so it is copied
     /// through unchanged around the inserted links.
     fn link_text(&self, text: &str, self_url: &str) -> String {
-        let Some(matcher) = &self.matcher else { return text.to_string() };
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
-        for m in matcher.find_iter(text) {
-            let (number, url) = &self.targets[m.pattern().as_usize()];
-            if url == self_url {
-                continue;
-            }
-            out.push_str(&text[last..m.start()]);
-            out.push_str(&format!("<a class=\"doc-number-link\" href=\"{}\">{}</a>", escape_attr(url), number));
-            last = m.end();
+        for (range, link) in self.links(text, self_url) {
+            out.push_str(&text[last..range.start]);
+            out.push_str(&link);
+            last = range.end;
         }
         out.push_str(&text[last..]);
         out
     }
+
+    /// Where `text` names another document's 文号, with the link to put
+    /// there. No 文号 holds `&`, `<` or `>`, so escaped and plain text match
+    /// alike.
+    fn links(&self, text: &str, self_url: &str) -> Vec<(std::ops::Range<usize>, String)> {
+        let Some(matcher) = &self.matcher else { return Vec::new() };
+        matcher
+            .find_iter(text)
+            .filter_map(|m| {
+                let (number, url) = &self.targets[m.pattern().as_usize()];
+                (url != self_url).then(|| {
+                    let link = format!(
+                        "<a class=\"doc-number-link\" href=\"{}\">{}</a>",
+                        escape_attr(url),
+                        escape_attr(number)
+                    );
+                    (m.range(), link)
+                })
+            })
+            .collect()
+    }
+}
+
+/// [`ContentPass`] for one document, on Markdown events.
+struct BodyLinks<'p> {
+    pass: &'p ContentPass,
+    self_url: &'p str,
+}
+
+impl BodyAdditions for BodyLinks<'_> {
+    fn text(&self, text: String, emit: &mut dyn FnMut(Event<'static>)) {
+        let links = self.pass.links(&text, self.self_url);
+        if links.is_empty() {
+            emit(Event::Text(text.into()));
+            return;
+        }
+        let mut last = 0;
+        for (range, link) in links {
+            if range.start > last {
+                emit(Event::Text(text[last..range.start].to_string().into()));
+            }
+            emit(Event::InlineHtml(link.into()));
+            last = range.end;
+        }
+        if last < text.len() {
+            emit(Event::Text(text[last..].to_string().into()));
+        }
+    }
+
+    fn heading_end(&self, id: &str) -> Option<String> {
+        Some(heading_anchor(id))
+    }
+}
+
+/// The visible link to the heading with this id.
+fn heading_anchor(id: &str) -> String {
+    format!("<a class=\"heading-anchor\" href=\"#{}\" aria-label=\"本节链接\">#</a>", escape_attr(id))
 }
 
 /// Final pass over a whole page: external links open no window handle back
@@ -143,6 +207,34 @@ fn is_external(href: &str, site_domain: &str) -> bool {
     host != site_domain.to_ascii_lowercase()
 }
 
+/// Undoes [`escape_attr`], and the `&nbsp;` of the sanitiser's serialiser:
+/// what an attribute of our own or sanitised HTML can hold.
+fn unescape_attr(value: &str) -> String {
+    if !value.contains('&') {
+        return value.to_string();
+    }
+    const ENTITIES: [(&str, &str); 6] =
+        [("&quot;", "\""), ("&lt;", "<"), ("&gt;", ">"), ("&#39;", "'"), ("&nbsp;", "\u{a0}"), ("&amp;", "&")];
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match ENTITIES.iter().find(|(entity, _)| rest.starts_with(entity)) {
+            Some((entity, c)) => {
+                out.push_str(c);
+                rest = &rest[entity.len()..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Escapes text for a double-quoted HTML attribute, or for XML text and
 /// attributes (feeds). Drops the C0 controls XML 1.0 cannot carry at all,
 /// which would make a whole feed unreadable.
@@ -171,6 +263,8 @@ mod tests {
         ContentPass::new(vec![
             ("国发〔2019〕5号".into(), "/policies/a/".into()),
             ("国发〔2019〕55号".into(), "/policies/b/".into()),
+            // Brackets make pulldown-cmark split the text around them.
+            ("京政发[2020]1号".into(), "/policies/c/".into()),
         ])
     }
 
@@ -199,6 +293,42 @@ mod tests {
             html,
             "<h2 id=\"总则\">总则<a class=\"heading-anchor\" href=\"#总则\" aria-label=\"本节链接\">#</a></h2>"
         );
+    }
+
+    /// The Markdown-event path must give what the HTML pass gives on the
+    /// same body, wherever a 文号 can stand.
+    #[test]
+    fn event_path_matches_the_html_pass() {
+        let bodies = [
+            "依据（国发〔2019〕5号）和国发〔2019〕55号。",
+            "见京政发[2020]1号与京政发\\[2020\\]1号。",
+            "## 总则\n\n依据国发〔2019〕5号。\n\n## 总则\n\n## 国发〔2019〕5号 {#n .lead}\n",
+            "*强调国发〔2019〕5号*与**国发〔2019〕55号**，`国发〔2019〕5号`。",
+            "[国发〔2019〕5号](/x/) ![国发〔2019〕5号](/i.png \"国发〔2019〕5号\") <https://www.gov.cn/>",
+            "```\n国发〔2019〕5号\n```\n\n    国发〔2019〕55号\n",
+            "国发〔2019〕\\5号，\"国发〔2019〕5号\"，国发〔2019〕5号's，A & B < C，国发〔2019〕\n5号。",
+            "> 引用国发〔2019〕5号\n\n- 列表国发〔2019〕55号\n\n| 表 | 文号 |\n|---|---|\n| a | 国发〔2019〕5号 |\n",
+            "脚注[^1]。\n\n[^1]: 见国发〔2019〕5号。\n\n行尾  \n国发〔2019〕55号\n\n---\n",
+            "## 标题 {#a&b}\n\n正文\n",
+            "",
+        ];
+        let pass = pass();
+        for body in bodies {
+            for url in ["/self/", "/policies/a/"] {
+                let by_events = pass.render(body, url);
+                let by_html = pass.run(&markdown::to_html(body), url);
+                assert_eq!(by_events, by_html, "{body:?} at {url}");
+            }
+        }
+        assert!(pass.render(bodies[0], "/self/").contains("doc-number-link"));
+        assert!(pass.render(bodies[1], "/self/").contains("/policies/c/"));
+    }
+
+    #[test]
+    fn bodies_with_raw_html_take_the_html_pass() {
+        let html = pass().render("<div>国发〔2019〕5号</div>\n\n<span>国发〔2019〕55号</span>", "/self/");
+        assert!(html.contains("href=\"/policies/a/\">国发〔2019〕5号</a></div>"), "{html}");
+        assert!(html.contains("href=\"/policies/b/\">国发〔2019〕55号</a></span>"), "{html}");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! meta descriptions use, and the plain text that search indexes.
 //!
 //! Headings get stable ids derived from their text here, where the text is at
-//! hand; the [`crate::html`] pass later adds the visible anchor links.
+//! hand; [`crate::html::ContentPass`] adds the visible anchor links and 文号
+//! links, through [`BodyAdditions`].
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -41,6 +42,43 @@ pub fn heading_id(text: &str) -> String {
 /// raw HTML pay for a full sanitiser pass; link and image URLs are checked
 /// here either way.
 pub fn to_html(markdown: &str) -> String {
+    match to_html_with(markdown, &NoAdditions) {
+        Rendered::Finished(html) | Rendered::RawHtml(html) => html,
+    }
+}
+
+/// What a renderer adds to a document body while its Markdown becomes HTML
+/// (文号 links, heading anchors): done on the parser's events, where text,
+/// links, code and headings are known without parsing HTML again.
+pub trait BodyAdditions {
+    /// Hands `emit` the events for a run of body text (plain, unescaped,
+    /// outside links, images, code and headings).
+    fn text(&self, text: String, emit: &mut dyn FnMut(Event<'static>));
+    /// HTML appended at the end of the heading with this id.
+    fn heading_end(&self, id: &str) -> Option<String>;
+}
+
+struct NoAdditions;
+
+impl BodyAdditions for NoAdditions {
+    fn text(&self, text: String, emit: &mut dyn FnMut(Event<'static>)) {
+        emit(Event::Text(text.into()));
+    }
+    fn heading_end(&self, _id: &str) -> Option<String> {
+        None
+    }
+}
+
+/// The HTML of a body, and whether [`BodyAdditions`] were applied.
+pub enum Rendered {
+    Finished(String),
+    /// The body has raw HTML, whose text and headings the events do not
+    /// show: sanitised, without additions, for an HTML pass to finish.
+    RawHtml(String),
+}
+
+/// [`to_html`], with `additions` applied unless the body has raw HTML.
+pub fn to_html_with(markdown: &str, additions: &dyn BodyAdditions) -> Rendered {
     let mut events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
     assign_heading_ids(&mut events);
     let mut has_raw_html = false;
@@ -57,8 +95,55 @@ pub fn to_html(markdown: &str) -> String {
         }
     }
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
-    html::push_html(&mut out, events.into_iter());
-    if has_raw_html { sanitize(&out) } else { out }
+    if has_raw_html {
+        html::push_html(&mut out, events.into_iter());
+        return Rendered::RawHtml(sanitize(&out));
+    }
+    html::push_html(&mut out, with_additions(events, additions).into_iter());
+    Rendered::Finished(out)
+}
+
+/// `events` with each run of body text handed to `additions`, and its
+/// heading ends added.
+fn with_additions<'a>(events: Vec<Event<'a>>, additions: &dyn BodyAdditions) -> Vec<Event<'a>> {
+    let mut out: Vec<Event<'a>> = Vec::with_capacity(events.len());
+    // Depth inside links, images (whose text is the alt attribute), code
+    // blocks and headings, where text stays as it is.
+    let mut depth = 0usize;
+    let mut heading: Option<String> = None;
+    let mut text = String::new();
+    for event in events {
+        if depth == 0
+            && let Event::Text(t) = &event
+        {
+            // pulldown-cmark splits text at punctuation; a 文号 may span the parts.
+            text.push_str(t);
+            continue;
+        }
+        if !text.is_empty() {
+            additions.text(std::mem::take(&mut text), &mut |e| out.push(e));
+        }
+        match &event {
+            Event::Start(Tag::Heading { id, .. }) => {
+                heading = id.as_ref().map(|id| id.to_string());
+                depth += 1;
+            }
+            Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::CodeBlock(_)) => depth += 1,
+            Event::End(TagEnd::Link | TagEnd::Image | TagEnd::CodeBlock) => depth = depth.saturating_sub(1),
+            Event::End(TagEnd::Heading(_)) => {
+                depth = depth.saturating_sub(1);
+                if let Some(html) = heading.take().and_then(|id| additions.heading_end(&id)) {
+                    out.push(Event::InlineHtml(html.into()));
+                }
+            }
+            _ => {}
+        }
+        out.push(event);
+    }
+    if !text.is_empty() {
+        additions.text(text, &mut |e| out.push(e));
+    }
+    out
 }
 
 /// Relative URLs and the schemes a government page may link to.

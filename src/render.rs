@@ -641,7 +641,7 @@ impl Site<'_> {
         let library = self.library;
         let doc = &library.docs[id];
         let links = &library.links[id];
-        let content = content_pass.run(&markdown::to_html(&doc.body), &doc.url);
+        let content = content_pass.render(&doc.body, &doc.url);
         let mut context = Context::new();
         let keywords: Vec<String> = match &doc.meta {
             Meta::Policy(p) => p.keywords.iter().chain(&p.tags).cloned().collect(),
@@ -818,7 +818,7 @@ impl Site<'_> {
         self.sort(&mut ids, sort_by);
         let subsections = self.subsections(dir);
         let column = self.section_column(doc, root_column(dir.split('/').next().unwrap_or("")).1);
-        let content = content_pass.run(&markdown::to_html(&doc.body), &doc.url);
+        let content = content_pass.render(&doc.body, &doc.url);
         let per_page = doc.section().and_then(|s| s.paginate_by).unwrap_or(self.config.paginate_by);
         let breadcrumbs = home_crumbs();
         self.paginate(&doc.url, &ids, per_page, |context| {
@@ -894,7 +894,7 @@ impl Site<'_> {
                 column_type: default_type.into(),
             },
         };
-        let content = section_doc.map(|d| content_pass.run(&markdown::to_html(&d.body), &d.url)).unwrap_or_default();
+        let content = section_doc.map(|d| content_pass.render(&d.body, &d.url)).unwrap_or_default();
         let mut ids = self.library.of_kind(kind);
         if kind == Kind::Qa {
             self.sort(&mut ids, SortBy::Weight);
@@ -1036,8 +1036,7 @@ impl Site<'_> {
             },
         );
         context.insert("breadcrumbs", &Vec::<Link>::new());
-        context
-            .insert("content", &doc.map(|d| content_pass.run(&markdown::to_html(&d.body), &d.url)).unwrap_or_default());
+        context.insert("content", &doc.map(|d| content_pass.render(&d.body, &d.url)).unwrap_or_default());
         let policies = library.of_kind(Kind::Policy);
         let mut in_force: Vec<DocId> =
             policies.iter().copied().filter(|&id| library.status[id] == Some(Status::InForce)).collect();
