@@ -172,6 +172,57 @@ fn heading_anchor(id: &str) -> String {
 /// Final pass over a whole page: external links open no window handle back
 /// to us, and images without alt text are marked decorative.
 pub fn finish_page(html: &str, site_domain: &str) -> String {
+    if !may_need_finishing(html, site_domain) {
+        return html.to_string();
+    }
+    rewrite_page(html, site_domain)
+}
+
+/// `href` and `<img` in any case: all that [`finish_page`] acts on starts
+/// with one of them.
+static PAGE_MARKS: std::sync::LazyLock<AhoCorasick> = std::sync::LazyLock::new(|| {
+    AhoCorasickBuilder::new().ascii_case_insensitive(true).build(["href", "<img"]).expect("plain patterns")
+});
+
+/// False only when [`finish_page`] would leave `html` as it is: no `<img`
+/// at all, and every `href` value plainly internal. Most pages link only
+/// within the site, and skipping their parse is a tenth of the render
+/// phase; any doubt (an entity in a value, an unclosed quote) answers true.
+fn may_need_finishing(html: &str, site_domain: &str) -> bool {
+    let bytes = html.as_bytes();
+    let skip_space = |mut i: usize| {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    for found in PAGE_MARKS.find_iter(html) {
+        if found.pattern().as_usize() == 1 {
+            return true;
+        }
+        let mut i = skip_space(found.end());
+        if bytes.get(i) != Some(&b'=') {
+            continue;
+        }
+        i = skip_space(i + 1);
+        let value = match bytes.get(i) {
+            Some(&quote @ (b'"' | b'\'')) => match bytes[i + 1..].iter().position(|&b| b == quote) {
+                Some(length) => &html[i + 1..i + 1 + length],
+                None => return true,
+            },
+            _ => {
+                let length = bytes[i..].iter().position(|&b| b.is_ascii_whitespace() || b == b'>');
+                &html[i..i + length.unwrap_or(bytes.len() - i)]
+            }
+        };
+        if value.contains('&') || is_external(value, site_domain) {
+            return true;
+        }
+    }
+    false
+}
+
+fn rewrite_page(html: &str, site_domain: &str) -> String {
     let result = rewrite_str(
         html,
         RewriteStrSettings {
@@ -329,6 +380,38 @@ mod tests {
         let html = pass().render("<div>国发〔2019〕5号</div>\n\n<span>国发〔2019〕55号</span>", "/self/");
         assert!(html.contains("href=\"/policies/a/\">国发〔2019〕5号</a></div>"), "{html}");
         assert!(html.contains("href=\"/policies/b/\">国发〔2019〕55号</a></span>"), "{html}");
+    }
+
+    /// Wherever the shortcut skips a page, the full pass leaves it as it is;
+    /// and it does skip plain internal pages.
+    #[test]
+    fn pages_are_only_skipped_when_the_pass_would_not_change_them() {
+        let pages = [
+            "<a href=\"/x/\">a</a><link rel=\"canonical\" href=\"https://site.gov.cn/x/\">",
+            "<a href=\"https://www.gov.cn/x\">a</a>",
+            "<a HREF = 'HTTPS://WWW.GOV.CN/'>a</a>",
+            "<a href=//www.gov.cn/>a</a>",
+            "<a href=\"&#104;ttps://www.gov.cn/\">a</a>",
+            "<a href=\"https://site.gov.cn/y\">b</a><a href=\" /z \">c</a>",
+            "<a data-href=\"https://www.gov.cn/\" href=\"/q\">a</a>",
+            "<p>href 不是属性，href=</p><a href=\"/ok\">x</a>",
+            "<IMG src=\"/a.png\"><p>x</p>",
+            "<img src=\"/a.png\" alt=\"\">",
+            "<a href=\"https://www.gov.cn/",
+            "<a href=/a/>x</a><a href=https://www.gov.cn>y</a>",
+            "<p>无链接</p>",
+        ];
+        let mut skipped = 0;
+        for page in pages {
+            if !may_need_finishing(page, "site.gov.cn") {
+                skipped += 1;
+                assert_eq!(rewrite_page(page, "site.gov.cn"), page, "{page}");
+            }
+        }
+        assert_eq!(skipped, 4);
+        for changed in [1, 2, 3, 8] {
+            assert_ne!(finish_page(pages[changed], "site.gov.cn"), pages[changed]);
+        }
     }
 
     #[test]

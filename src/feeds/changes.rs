@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -54,9 +55,10 @@ fn fingerprint(parts: &[&str]) -> String {
 impl State {
     pub fn of(library: &Library, matcher: &Matcher, feeds: Vec<String>) -> State {
         let dimensions = &matcher.dimensions;
-        let mut policies = BTreeMap::new();
-        for (id, doc) in library.docs.iter().enumerate() {
-            let Some(p) = doc.policy() else { continue };
+        // Fingerprints hash every body byte by byte: on every core.
+        let policies = (0..library.docs.len()).into_par_iter().filter_map(|id| {
+            let doc = &library.docs[id];
+            let p = doc.policy()?;
             let status = library.status[id].map_or("", |s| s.slug()).to_string();
             let audience = audience_codes(&p.audience, dimensions);
             let links = &library.links[id];
@@ -75,19 +77,17 @@ impl State {
                 doc.body.as_str(),
             ];
             parts.extend(interpretations);
-            policies.insert(
-                doc.url.clone(),
-                PolicyState {
-                    title: doc.title.clone(),
-                    doc_number: p.doc_number.as_ref().map(|n| n.value.clone()),
-                    fingerprint: fingerprint(&parts),
-                    status,
-                    published,
-                    audience,
-                },
-            );
-        }
-        State { version: 1, as_of: library.as_of.to_string(), feeds, policies }
+            let state = PolicyState {
+                title: doc.title.clone(),
+                doc_number: p.doc_number.as_ref().map(|n| n.value.clone()),
+                fingerprint: fingerprint(&parts),
+                status,
+                published,
+                audience,
+            };
+            Some((doc.url.clone(), state))
+        });
+        State { version: 1, as_of: library.as_of.to_string(), feeds, policies: policies.collect() }
     }
 }
 

@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use jiff::civil::{Date, Weekday};
+use rayon::prelude::*;
 use serde_json::json;
 
 use super::{Entry, FEEDS_DIR, audience_codes};
@@ -58,16 +59,22 @@ pub struct Fragments {
 }
 
 impl Fragments {
-    pub fn render<'e>(
-        library: &Library,
-        config: &Config,
-        dimensions: &Dimensions,
-        entries: impl Iterator<Item = &'e Entry>,
-    ) -> Fragments {
-        let base_url = config.base_url.clone();
+    pub fn new(config: &Config) -> Fragments {
         let author = if config.footer.host.is_empty() { config.title.clone() } else { config.footer.host.clone() };
-        let by_doc = entries.map(|e| (e.id, fragment(library, dimensions, &base_url, e))).collect();
-        Fragments { base_url, author, by_doc }
+        Fragments { base_url: config.base_url.clone(), author, by_doc: HashMap::new() }
+    }
+
+    /// Serialises the entries not seen before, in parallel. Only entries
+    /// that some feed shows are ever serialised: with a `feed_limit`, a
+    /// small share of a large library.
+    pub fn add(&mut self, library: &Library, dimensions: &Dimensions, entries: &[&Entry]) {
+        let mut new: Vec<&Entry> = entries.iter().copied().filter(|e| !self.by_doc.contains_key(&e.id)).collect();
+        new.sort_by_key(|e| e.id);
+        new.dedup_by_key(|e| e.id);
+        let base_url = &self.base_url;
+        let made: Vec<(DocId, Fragment)> =
+            new.par_iter().map(|e| (e.id, fragment(library, dimensions, base_url, e))).collect();
+        self.by_doc.extend(made);
     }
 
     /// The Atom, RSS and JSON files of one feed.

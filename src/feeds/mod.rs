@@ -327,7 +327,7 @@ pub fn generate_into(
 
     let entries: HashMap<DocId, Vec<Entry>> =
         matcher.policies.par_iter().map(|&id| (id, entries_for(library, id))).collect();
-    let rendered = format::Fragments::render(library, config, dimensions, entries.values().flatten());
+    let mut rendered = format::Fragments::new(config);
     let site_newest = matcher.policies.first().and_then(|&id| library.docs[id].date()).unwrap_or(library.as_of);
 
     let newest_first = |a: &&Entry, b: &&Entry| b.updated.cmp(&a.updated).then_with(|| a.url.cmp(&b.url));
@@ -343,9 +343,9 @@ pub fn generate_into(
     let keys: Vec<(&String, &Profile)> = written.iter().collect();
     let (mut files_written, mut bytes) = (0, 0);
     for batch in keys.chunks(FEED_BATCH) {
-        let files: Vec<OutputFile> = batch
+        let selections: Vec<Vec<&Entry>> = batch
             .par_iter()
-            .flat_map_iter(|&(key, profile)| {
+            .map(|&(_, profile)| {
                 let bits = matcher.bits(profile);
                 let mut selected: Vec<&Entry> = Vec::new();
                 for &i in &order {
@@ -362,12 +362,20 @@ pub fn generate_into(
                     selected.truncate(limit);
                 }
                 selected.sort_by(newest_first);
+                selected
+            })
+            .collect();
+        rendered.add(library, dimensions, &selections.iter().flatten().copied().collect::<Vec<_>>());
+        let files: Vec<OutputFile> = batch
+            .par_iter()
+            .zip(&selections)
+            .flat_map_iter(|(&(key, profile), selected)| {
                 let meta = format::FeedMeta {
                     key,
                     title: format!("{}：{}", config.title, describe(profile, dimensions)),
                     updated: selected.iter().map(|e| e.updated).max().unwrap_or(site_newest),
                 };
-                rendered.feeds(&meta, &selected)
+                rendered.feeds(&meta, selected)
             })
             .collect();
         files_written += files.len();
