@@ -39,7 +39,7 @@ impl ContentPass {
     /// headings: on the Markdown parser's events, or with [`Self::run`]
     /// when the body has raw HTML.
     pub fn render(&self, markdown: &str, self_url: &str) -> String {
-        match markdown::to_html_with(markdown, &BodyLinks { pass: self, self_url }) {
+        match markdown::to_html_with(markdown, Some(&BodyLinks { pass: self, self_url })) {
             Rendered::Finished(html) => html,
             Rendered::RawHtml(html) => self.run(&html, self_url),
         }
@@ -69,7 +69,7 @@ impl ContentPass {
                     }),
                     element!("h1[id], h2[id], h3[id], h4[id], h5[id], h6[id]", |el| {
                         // lol_html gives the value as written, entities and all.
-                        let id = unescape_attr(&el.get_attribute("id").unwrap_or_default());
+                        let id = unescape(&el.get_attribute("id").unwrap_or_default());
                         el.append(&heading_anchor(&id), ContentType::Html);
                         Ok(())
                     }),
@@ -101,36 +101,46 @@ impl ContentPass {
     /// through unchanged around the inserted links.
     fn link_text(&self, text: &str, self_url: &str) -> String {
         let mut out = String::with_capacity(text.len());
-        let mut last = 0;
-        for (range, link) in self.links(text, self_url) {
-            out.push_str(&text[last..range.start]);
-            out.push_str(&link);
-            last = range.end;
+        for piece in self.pieces(text, self_url) {
+            out.push_str(match &piece {
+                Piece::Text(t) => t,
+                Piece::Link(link) => link,
+            });
         }
-        out.push_str(&text[last..]);
         out
     }
 
-    /// Where `text` names another document's 文号, with the link to put
-    /// there. No 文号 holds `&`, `<` or `>`, so escaped and plain text match
-    /// alike.
-    fn links(&self, text: &str, self_url: &str) -> Vec<(std::ops::Range<usize>, String)> {
-        let Some(matcher) = &self.matcher else { return Vec::new() };
-        matcher
-            .find_iter(text)
-            .filter_map(|m| {
-                let (number, url) = &self.targets[m.pattern().as_usize()];
-                (url != self_url).then(|| {
-                    let link = format!(
-                        "<a class=\"doc-number-link\" href=\"{}\">{}</a>",
-                        escape_attr(url),
-                        escape_attr(number)
-                    );
-                    (m.range(), link)
-                })
-            })
-            .collect()
+    /// `text` as runs of text and links to the other documents whose 文号
+    /// it names, in order. No 文号 holds `&`, `<` or `>`, so escaped and
+    /// plain text are cut alike.
+    fn pieces<'t>(&self, text: &'t str, self_url: &str) -> Vec<Piece<'t>> {
+        let mut pieces = Vec::new();
+        let mut last = 0;
+        for m in self.matcher.iter().flat_map(|matcher| matcher.find_iter(text)) {
+            let (number, url) = &self.targets[m.pattern().as_usize()];
+            if url == self_url {
+                continue;
+            }
+            if m.start() > last {
+                pieces.push(Piece::Text(&text[last..m.start()]));
+            }
+            pieces.push(Piece::Link(format!(
+                "<a class=\"doc-number-link\" href=\"{}\">{}</a>",
+                escape_attr(url),
+                escape_attr(number)
+            )));
+            last = m.end();
+        }
+        if last < text.len() {
+            pieces.push(Piece::Text(&text[last..]));
+        }
+        pieces
     }
+}
+
+enum Piece<'t> {
+    Text(&'t str),
+    Link(String),
 }
 
 /// [`ContentPass`] for one document, on Markdown events.
@@ -141,21 +151,16 @@ struct BodyLinks<'p> {
 
 impl BodyAdditions for BodyLinks<'_> {
     fn text(&self, text: String, emit: &mut dyn FnMut(Event<'static>)) {
-        let links = self.pass.links(&text, self.self_url);
-        if links.is_empty() {
+        let pieces = self.pass.pieces(&text, self.self_url);
+        if let [Piece::Text(_)] = pieces.as_slice() {
             emit(Event::Text(text.into()));
             return;
         }
-        let mut last = 0;
-        for (range, link) in links {
-            if range.start > last {
-                emit(Event::Text(text[last..range.start].to_string().into()));
-            }
-            emit(Event::InlineHtml(link.into()));
-            last = range.end;
-        }
-        if last < text.len() {
-            emit(Event::Text(text[last..].to_string().into()));
+        for piece in pieces {
+            emit(match piece {
+                Piece::Text(t) => Event::Text(t.to_string().into()),
+                Piece::Link(link) => Event::InlineHtml(link.into()),
+            });
         }
     }
 
@@ -265,10 +270,11 @@ fn raw_text_end(text: &[u8], name: &[u8]) -> Option<usize> {
         .position(|w| w[0] == b'<' && w[1] == b'/' && w[2..].eq_ignore_ascii_case(name))
     {
         let at = from + at;
-        match text.get(at + 2 + name.len()) {
-            Some(b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>') | None => return Some(at),
-            _ => from = at + 1,
+        let after = text.get(at + 2 + name.len()).copied();
+        if after.is_none_or(|b| is_html_space(b) || b == b'/' || b == b'>') {
+            return Some(at);
         }
+        from = at + 1;
     }
     None
 }
@@ -286,15 +292,20 @@ struct Tag<'h> {
 /// reference or a byte-order mark.
 fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
     let bytes = html.as_bytes();
-    let is_space = |b: u8| matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ');
+    let skip_spaces = |mut i: usize| {
+        while bytes.get(i).is_some_and(|&b| is_html_space(b)) {
+            i += 1;
+        }
+        i
+    };
     let mut i = start;
-    while i < bytes.len() && !is_space(bytes[i]) && bytes[i] != b'/' && bytes[i] != b'>' {
+    while i < bytes.len() && !is_html_space(bytes[i]) && bytes[i] != b'/' && bytes[i] != b'>' {
         i += 1;
     }
     let name = &html[start..i];
     let mut attributes = Vec::new();
     loop {
-        while i < bytes.len() && (is_space(bytes[i]) || bytes[i] == b'/') {
+        while i < bytes.len() && (is_html_space(bytes[i]) || bytes[i] == b'/') {
             i += 1;
         }
         match bytes.get(i) {
@@ -305,21 +316,16 @@ fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
         // The first character of a name may be `=`.
         let name_start = i;
         i += 1;
-        while i < bytes.len() && !is_space(bytes[i]) && !matches!(bytes[i], b'/' | b'>' | b'=') {
+        while i < bytes.len() && !is_html_space(bytes[i]) && !matches!(bytes[i], b'/' | b'>' | b'=') {
             i += 1;
         }
         let attribute = &html[name_start..i];
-        while i < bytes.len() && is_space(bytes[i]) {
-            i += 1;
-        }
+        i = skip_spaces(i);
         if bytes.get(i) != Some(&b'=') {
             attributes.push((attribute, ""));
             continue;
         }
-        i += 1;
-        while i < bytes.len() && is_space(bytes[i]) {
-            i += 1;
-        }
+        i = skip_spaces(i + 1);
         let value = match bytes.get(i) {
             // `x=>`: lol_html then leaves a raw-text element's content as
             // markup, unlike the tokenizer this reader follows.
@@ -331,7 +337,7 @@ fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
                 value
             }
             Some(_) => {
-                let length = bytes[i..].iter().position(|&b| is_space(b) || b == b'>').unwrap_or(bytes.len() - i);
+                let length = bytes[i..].iter().position(|&b| is_html_space(b) || b == b'>').unwrap_or(bytes.len() - i);
                 let value = &html[i..i + length];
                 i += length;
                 value
@@ -343,6 +349,11 @@ fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
         }
         attributes.push((attribute, value));
     }
+}
+
+/// HTML's ASCII whitespace.
+fn is_html_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
 }
 
 /// Whether a `rel` value already keeps the opened page from reaching back.
@@ -396,8 +407,8 @@ fn is_external(href: &str, site_domain: &str) -> bool {
 }
 
 /// Undoes [`escape_attr`], and the `&nbsp;` of the sanitiser's serialiser:
-/// what an attribute of our own or sanitised HTML can hold.
-fn unescape_attr(value: &str) -> String {
+/// what text and attributes of our own or sanitised HTML can hold.
+pub fn unescape(value: &str) -> String {
     if !value.contains('&') {
         return value.to_string();
     }

@@ -42,7 +42,7 @@ pub fn heading_id(text: &str) -> String {
 /// raw HTML pay for a full sanitiser pass; link and image URLs are checked
 /// here either way.
 pub fn to_html(markdown: &str) -> String {
-    match to_html_with(markdown, &NoAdditions) {
+    match to_html_with(markdown, None) {
         Rendered::Finished(html) | Rendered::RawHtml(html) => html,
     }
 }
@@ -58,17 +58,6 @@ pub trait BodyAdditions {
     fn heading_end(&self, id: &str) -> Option<String>;
 }
 
-struct NoAdditions;
-
-impl BodyAdditions for NoAdditions {
-    fn text(&self, text: String, emit: &mut dyn FnMut(Event<'static>)) {
-        emit(Event::Text(text.into()));
-    }
-    fn heading_end(&self, _id: &str) -> Option<String> {
-        None
-    }
-}
-
 /// The HTML of a body, and whether [`BodyAdditions`] were applied.
 pub enum Rendered {
     Finished(String),
@@ -78,7 +67,7 @@ pub enum Rendered {
 }
 
 /// [`to_html`], with `additions` applied unless the body has raw HTML.
-pub fn to_html_with(markdown: &str, additions: &dyn BodyAdditions) -> Rendered {
+pub fn to_html_with(markdown: &str, additions: Option<&dyn BodyAdditions>) -> Rendered {
     let mut events: Vec<Event> = Parser::new_ext(markdown, options()).collect();
     assign_heading_ids(&mut events);
     let mut has_raw_html = false;
@@ -99,7 +88,10 @@ pub fn to_html_with(markdown: &str, additions: &dyn BodyAdditions) -> Rendered {
         html::push_html(&mut out, events.into_iter());
         return Rendered::RawHtml(sanitize(&out));
     }
-    html::push_html(&mut out, with_additions(events, additions).into_iter());
+    match additions {
+        Some(additions) => html::push_html(&mut out, with_additions(events, additions).into_iter()),
+        None => html::push_html(&mut out, events.into_iter()),
+    }
     Rendered::Finished(out)
 }
 

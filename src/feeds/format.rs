@@ -67,8 +67,8 @@ impl Fragments {
     /// Serialises the entries not seen before, in parallel. Only entries
     /// that some feed shows are ever serialised: with a `feed_limit`, a
     /// small share of a large library.
-    pub fn add(&mut self, library: &Library, dimensions: &Dimensions, entries: &[&Entry]) {
-        let mut new: Vec<&Entry> = entries.iter().copied().filter(|e| !self.by_doc.contains_key(&e.id)).collect();
+    pub fn add<'e>(&mut self, library: &Library, dimensions: &Dimensions, entries: impl Iterator<Item = &'e Entry>) {
+        let mut new: Vec<&Entry> = entries.filter(|e| !self.by_doc.contains_key(&e.id)).collect();
         new.sort_by_key(|e| e.id);
         new.dedup_by_key(|e| e.id);
         let base_url = &self.base_url;

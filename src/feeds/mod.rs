@@ -365,7 +365,7 @@ pub fn generate_into(
                 selected
             })
             .collect();
-        rendered.add(library, dimensions, &selections.iter().flatten().copied().collect::<Vec<_>>());
+        rendered.add(library, dimensions, selections.iter().flatten().copied());
         let files: Vec<OutputFile> = batch
             .par_iter()
             .zip(&selections)

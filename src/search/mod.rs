@@ -279,13 +279,7 @@ fn fit(text: &str, width: usize) -> String {
 
 /// Snippet HTML to terminal text: marks become 【】, entities are decoded.
 fn snippet_text(html: &str) -> String {
-    html.replace("<mark>", "【")
-        .replace("</mark>", "】")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    crate::html::unescape(&html.replace("<mark>", "【").replace("</mark>", "】"))
 }
 
 /// Results for an 80-column terminal: rank and title, then status, 文号 and

@@ -333,13 +333,13 @@ impl Source {
                 lists.entry(term.clone()).or_default().push((*doc, DOC_NUMBER_BOOST as f32));
             }
             terms += lists.len();
-            // Shards no term fell into are still written, so every fetch succeeds.
-            let shard_json: BTreeMap<String, Vec<u32>> =
-                lists.into_iter().map(|(term, postings)| (term, merge_postings(postings))).collect();
-            files.push(OutputFile {
-                path: format!("{DIR}/terms/{shard}.json"),
-                bytes: serde_json::to_vec(&shard_json).unwrap_or_default(),
-            });
+            // Shards no term fell into are still written, so every fetch
+            // succeeds. `lists` is in term order already: serialised as it goes.
+            let mut bytes = Vec::new();
+            let merged = lists.into_iter().map(|(term, postings)| (term, merge_postings(postings)));
+            serde::Serializer::collect_map(&mut serde_json::Serializer::new(&mut bytes), merged)
+                .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
+            files.push(OutputFile { path: format!("{DIR}/terms/{shard}.json"), bytes });
         }
         let bytes = files.iter().map(|f| f.bytes.len()).sum();
         emit(files)?;
