@@ -63,6 +63,8 @@ const PUBLIC_FIELDS: [(&str, &str); 9] = [
 /// a single walk over the term dictionaries; a walk per pass was about a
 /// fifth of the phase at 100k documents.)
 const POSTINGS_PER_PASS: u64 = 6_000_000;
+/// The fewest passes per core (see [`build`]).
+const PASSES_PER_CORE: u64 = 4;
 
 /// The facets the search page counts, with their labels.
 pub const FACETS: [(&str, &str); 7] = [
@@ -389,23 +391,35 @@ pub fn build(
 ) -> tantivy::Result<PublicIndexStats> {
     let searcher = index.reader()?.searcher();
     let source = Source::of(&searcher)?;
-    let mut total_postings = 0u64;
-    source.for_each_term(&searcher, |_, _, _, info, _| {
-        total_postings += u64::from(info.doc_freq);
-        Ok(())
-    })?;
-    // About 8 KB of postings per shard, so a query fetches little more
-    // than the postings of its own terms (about 10 bytes a posting).
-    let term_shards = (total_postings as usize * 10 / SHARD_BYTES).clamp(16, 1 << 16);
-    let by_shard = source.terms_by_shard(&searcher, term_shards)?;
-    // Consecutive shards form a pass while their postings stay within
-    // POSTINGS_PER_PASS.
+    // The records need only the documents: the other core makes them
+    // while this one walks the term dictionaries, which is serial.
+    let (walked, mut records) = rayon::join(
+        || -> tantivy::Result<(u64, usize, Vec<Vec<TermAt>>)> {
+            let mut total_postings = 0u64;
+            source.for_each_term(&searcher, |_, _, _, info, _| {
+                total_postings += u64::from(info.doc_freq);
+                Ok(())
+            })?;
+            // About 8 KB of postings per shard, so a query fetches little more
+            // than the postings of its own terms (about 10 bytes a posting).
+            let term_shards = (total_postings as usize * 10 / SHARD_BYTES).clamp(16, 1 << 16);
+            Ok((total_postings, term_shards, source.terms_by_shard(&searcher, term_shards)?))
+        },
+        || docs.par_iter().enumerate().map(|(id, doc)| record(id, doc)).collect::<Vec<_>>(),
+    );
+    let (total_postings, term_shards, by_shard) = walked?;
+    // Consecutive shards form a pass of about `per_pass` postings. Passes
+    // are of about equal size and several per core, so that the last ones
+    // do not leave a core idle: three passes at 10k documents kept one of
+    // two cores waiting for a third of the phase.
+    let passes = total_postings.div_ceil(POSTINGS_PER_PASS).max(PASSES_PER_CORE * rayon::current_num_threads() as u64);
+    let per_pass = total_postings.div_ceil(passes.max(1));
     let mut groups: Vec<(usize, Vec<Vec<TermAt>>)> = Vec::new();
     let mut in_group = 0u64;
     for (shard, terms) in by_shard.into_iter().enumerate() {
         let count: u64 = terms.iter().map(|t| u64::from(t.info.doc_freq)).sum();
         match groups.last_mut() {
-            Some((_, group)) if in_group == 0 || in_group + count <= POSTINGS_PER_PASS => group.push(terms),
+            Some((_, group)) if in_group == 0 || in_group + count <= per_pass => group.push(terms),
             _ => {
                 groups.push((shard, vec![terms]));
                 in_group = 0;
@@ -464,9 +478,7 @@ pub fn build(
         files.push(file(format!("facets/{k}.json"), serde_json::to_vec(block).unwrap_or_default()));
     }
 
-    for (id, doc) in docs.iter().enumerate() {
-        files.push(record(id, doc));
-    }
+    files.append(&mut records);
 
     let meta = json!({
         "version": 1,
