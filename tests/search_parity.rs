@@ -58,6 +58,8 @@ fn browser_and_rust_cut_queries_the_same_way() {
             "12345热线 投诉",
             "醫療保險報銷",
             "Wi-Fi 和 5G 基站",
+            // Characters fast2s converts by their neighbours.
+            "乾隆年间的答覆，看著办",
         ]
         .map(String::from),
     );

@@ -167,20 +167,7 @@ fn cost(count: u64, total: u64) -> u32 {
 /// Traditional → simplified pairs that [`normalise`] applies, for the
 /// browser: every CJK character the table changes.
 pub fn simplified_table() -> String {
-    let mut out = String::new();
-    for code in (0x3400u32..=0x9FFF).chain(0xF900..=0xFAFF) {
-        let Some(c) = char::from_u32(code) else { continue };
-        let mut buf = [0u8; 4];
-        let converted = fast2s::convert(c.encode_utf8(&mut buf));
-        let mut chars = converted.chars();
-        if let (Some(s), None) = (chars.next(), chars.next())
-            && s != c
-        {
-            out.push(c);
-            out.push(s);
-        }
-    }
-    out
+    super::text::simplified_pairs().flat_map(|(c, s)| [c, s]).collect()
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::content::doc_number;
 
 /// Full-width to half-width, traditional to simplified, case folded.
 pub fn normalise(text: &str) -> String {
-    fast2s::convert(text).chars().map(normalise_char).collect()
+    text.chars().map(normalise_char).collect()
 }
 
 fn normalise_char(c: char) -> char {
@@ -19,7 +19,7 @@ fn normalise_char(c: char) -> char {
         return c.to_ascii_lowercase();
     }
     if is_cjk(c) {
-        return c;
+        return simplified(c);
     }
     let c = half_width(c);
     let mut lower = c.to_lowercase();
@@ -27,6 +27,56 @@ fn normalise_char(c: char) -> char {
         (Some(l), None) => l,
         _ => c,
     }
+}
+
+/// The ideographs fast2s converts: those of the BMP's unified and
+/// compatibility blocks.
+const SIMPLIFIED_RANGES: [std::ops::RangeInclusive<u32>; 2] = [0x3400..=0x9FFF, 0xF900..=0xFAFF];
+
+/// fast2s's traditional → simplified table, one character at a time, for
+/// [`SIMPLIFIED_RANGES`]. fast2s also has a few rules that look at the
+/// neighbours (乾隆 keeps 乾, 看著 gives 看着); normalisation leaves them
+/// out, because the browser's search applies this same table
+/// ([`simplified_pairs`]) and both sides must agree on every character.
+/// Looking a character up here is also cheaper than fast2s's hash map,
+/// which every character of a site went through.
+static SIMPLIFIED: std::sync::LazyLock<Vec<char>> = std::sync::LazyLock::new(|| {
+    SIMPLIFIED_RANGES
+        .iter()
+        .flat_map(|range| range.clone())
+        .map(|code| {
+            let c = char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER);
+            let converted = fast2s::convert(c.encode_utf8(&mut [0u8; 4]));
+            let mut chars = converted.chars();
+            match (chars.next(), chars.next()) {
+                (Some(s), None) => s,
+                _ => c,
+            }
+        })
+        .collect()
+});
+
+/// The simplified form of one character (itself when it has none).
+fn simplified(c: char) -> char {
+    let code = c as u32;
+    let mut offset = 0;
+    for range in &SIMPLIFIED_RANGES {
+        if range.contains(&code) {
+            return SIMPLIFIED[offset + (code - range.start()) as usize];
+        }
+        offset += (range.end() - range.start() + 1) as usize;
+    }
+    c
+}
+
+/// Every (traditional, simplified) pair of the table [`normalise`] applies.
+pub fn simplified_pairs() -> impl Iterator<Item = (char, char)> {
+    SIMPLIFIED_RANGES
+        .iter()
+        .flat_map(|range| range.clone())
+        .filter_map(char::from_u32)
+        .map(|c| (c, simplified(c)))
+        .filter(|(c, s)| c != s)
 }
 
 /// The half-width form of a full-width character (and of the ideographic space).
@@ -156,6 +206,7 @@ mod tests {
                 (Some(l), None) => l,
                 _ => narrowed,
             };
+            let expected = if is_cjk(c) { simplified(c) } else { expected };
             assert_eq!(normalise_char(c), expected, "U+{:04X}", c as u32);
             assert_eq!(is_meaningful(c.encode_utf8(&mut [0; 4])), c.is_alphanumeric(), "U+{:04X}", c as u32);
         }
@@ -164,6 +215,9 @@ mod tests {
     #[test]
     fn normalises_width_case_and_script() {
         assert_eq!(normalise("個人所得稅"), "个人所得税");
+        // One character for one, as the browser's table does: fast2s's
+        // rules for neighbours (乾隆, 答覆) are not applied.
+        assert_eq!(normalise("乾隆年间的答覆"), "干隆年间的答覆");
         assert_eq!(normalise("ＡＢＣ１２３　Ｘ"), "abc123 x");
         assert_eq!(normalise("国发〔2019〕5号").chars().count(), "国发〔2019〕5号".chars().count());
     }
