@@ -63,6 +63,8 @@ const PUBLIC_FIELDS: [(&str, &str); 9] = [
 /// a single walk over the term dictionaries; a walk per pass was about a
 /// fifth of the phase at 100k documents.)
 const POSTINGS_PER_PASS: u64 = 6_000_000;
+/// Document records emitted together.
+const RECORD_BATCH: usize = 1024;
 /// The fewest passes per core (see [`build`]).
 const PASSES_PER_CORE: u64 = 4;
 
@@ -391,9 +393,9 @@ pub fn build(
 ) -> tantivy::Result<PublicIndexStats> {
     let searcher = index.reader()?.searcher();
     let source = Source::of(&searcher)?;
-    // The records need only the documents: the other core makes them
-    // while this one walks the term dictionaries, which is serial.
-    let (walked, mut records) = rayon::join(
+    // The records need only the documents: the other core makes and emits
+    // them while this one walks the term dictionaries, which is serial.
+    let (walked, records) = rayon::join(
         || -> tantivy::Result<(u64, usize, Vec<Vec<TermAt>>)> {
             let mut total_postings = 0u64;
             source.for_each_term(&searcher, |_, _, _, info, _| {
@@ -405,9 +407,21 @@ pub fn build(
             let term_shards = (total_postings as usize * 10 / SHARD_BYTES).clamp(16, 1 << 16);
             Ok((total_postings, term_shards, source.terms_by_shard(&searcher, term_shards)?))
         },
-        || docs.par_iter().enumerate().map(|(id, doc)| record(id, doc)).collect::<Vec<_>>(),
+        || {
+            docs.par_chunks(RECORD_BATCH)
+                .enumerate()
+                .map(|(k, chunk)| {
+                    let files: Vec<OutputFile> =
+                        chunk.iter().enumerate().map(|(i, doc)| record(k * RECORD_BATCH + i, doc)).collect();
+                    let counted = (files.len(), files.iter().map(|f| f.bytes.len()).sum::<usize>());
+                    emit(files)?;
+                    Ok::<_, std::io::Error>(counted)
+                })
+                .try_reduce(|| (0, 0), |a, b| Ok((a.0 + b.0, a.1 + b.1)))
+        },
     );
     let (total_postings, term_shards, by_shard) = walked?;
+    let (record_files, record_bytes) = records?;
     // Consecutive shards form a pass of about `per_pass` postings. Passes
     // are of about equal size and several per core, so that the last ones
     // do not leave a core idle: three passes at 10k documents kept one of
@@ -478,8 +492,6 @@ pub fn build(
         files.push(file(format!("facets/{k}.json"), serde_json::to_vec(block).unwrap_or_default()));
     }
 
-    files.append(&mut records);
-
     let meta = json!({
         "version": 1,
         "documents": docs.len(),
@@ -501,8 +513,8 @@ pub fn build(
     let stats = PublicIndexStats {
         documents: docs.len(),
         terms,
-        files: term_shards + files.len(),
-        bytes: bytes + files.iter().map(|f| f.bytes.len()).sum::<usize>(),
+        files: term_shards + record_files + files.len(),
+        bytes: bytes + record_bytes + files.iter().map(|f| f.bytes.len()).sum::<usize>(),
     };
     emit(files)?;
     Ok(stats)
