@@ -95,6 +95,15 @@ pub fn is_cjk(c: char) -> bool {
 
 /// Letters and digits that form words of their own (ASCII words, numbers).
 fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    // Besides ideographs, a Chinese text is mostly punctuation (、。《》
+    // 「」【】〔〕 and “”…—), which holds no letter or digit: answer it
+    // without Unicode's tables.
+    if matches!(c as u32, 0x2000..=0x206F | 0x3000..=0x3004 | 0x3008..=0x3020) {
+        return false;
+    }
     c.is_alphanumeric() && !is_cjk(c)
 }
 
@@ -195,8 +204,9 @@ pub fn find_doc_numbers(text: &str) -> Vec<String> {
 mod tests {
     use super::*;
 
-    /// The fast paths of `normalise_char` and `is_meaningful` must answer
-    /// exactly what Unicode's tables answer, for every character.
+    /// The fast paths of `normalise_char`, `is_meaningful` and
+    /// `is_word_char` must answer exactly what Unicode's tables answer, for
+    /// every character.
     #[test]
     fn fast_paths_agree_with_unicode_tables() {
         for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
@@ -209,6 +219,7 @@ mod tests {
             let expected = if is_cjk(c) { simplified(c) } else { expected };
             assert_eq!(normalise_char(c), expected, "U+{:04X}", c as u32);
             assert_eq!(is_meaningful(c.encode_utf8(&mut [0; 4])), c.is_alphanumeric(), "U+{:04X}", c as u32);
+            assert_eq!(is_word_char(c), c.is_alphanumeric() && !is_cjk(c), "U+{:04X}", c as u32);
         }
     }
 
