@@ -234,28 +234,24 @@ fn may_need_finishing(html: &str, site_domain: &str) -> bool {
         if end_tag {
             continue;
         }
-        let name = tag.name.to_ascii_lowercase();
-        match name.as_str() {
-            // Foreign content and the rarer raw-text elements follow rules
-            // this reader does not.
-            "img" | "svg" | "math" | "plaintext" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
+        let is = |names: &[&str]| names.iter().any(|n| tag.name.eq_ignore_ascii_case(n));
+        // Foreign content and the rarer raw-text elements follow rules this
+        // reader does not.
+        if is(&["img", "svg", "math", "plaintext", "xmp", "iframe", "noembed", "noframes", "noscript"]) {
+            return true;
+        }
+        if is(&["script", "style", "textarea", "title"]) {
+            let Some(end) = raw_text_end(&bytes[i..], tag.name.as_bytes()) else { return false };
+            if is(&["script"]) && bytes[i..i + end].windows(4).any(|w| w == b"<!--") {
                 return true;
             }
-            "script" | "style" | "textarea" | "title" => {
-                let Some(end) = raw_text_end(&bytes[i..], name.as_bytes()) else { return false };
-                if name == "script" && bytes[i..i + end].windows(4).any(|w| w == b"<!--") {
-                    return true;
-                }
-                i += end;
+            i += end;
+        } else if is(&["a"]) {
+            let attribute = |wanted: &str| tag.attributes.iter().find(|(n, _)| n.eq_ignore_ascii_case(wanted));
+            let Some((_, href)) = attribute("href") else { continue };
+            if is_external(href, site_domain) && !attribute("rel").is_some_and(|(_, rel)| has_safe_rel(rel)) {
+                return true;
             }
-            "a" => {
-                let attribute = |wanted: &str| tag.attributes.iter().find(|(n, _)| n.eq_ignore_ascii_case(wanted));
-                let Some((_, href)) = attribute("href") else { continue };
-                if is_external(href, site_domain) && !attribute("rel").is_some_and(|(_, rel)| has_safe_rel(rel)) {
-                    return true;
-                }
-            }
-            _ => {}
         }
     }
     false
@@ -394,16 +390,17 @@ fn rewrite_page(html: &str, site_domain: &str) -> String {
 }
 
 fn is_external(href: &str, site_domain: &str) -> bool {
-    let lower = href.trim().to_ascii_lowercase();
-    let rest = if let Some(r) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) {
-        r
-    } else if let Some(r) = lower.strip_prefix("//") {
-        r
-    } else {
+    // Case-insensitive without lowering copies: the page pre-scan asks this
+    // of every link of every page.
+    let href = href.trim();
+    let strip = |prefix: &str| {
+        href.get(..prefix.len()).filter(|head| head.eq_ignore_ascii_case(prefix)).map(|_| &href[prefix.len()..])
+    };
+    let Some(rest) = strip("https://").or_else(|| strip("http://")).or_else(|| strip("//")) else {
         return false;
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    host != site_domain.to_ascii_lowercase()
+    !host.eq_ignore_ascii_case(site_domain)
 }
 
 /// Undoes [`escape_attr`], and the `&nbsp;` of the sanitiser's serialiser:
