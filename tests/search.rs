@@ -221,3 +221,43 @@ fn an_index_from_another_version_is_refused_with_advice() {
     let error = OperatorIndex::open(dir.path()).err().expect("refused").to_string();
     assert!(error.contains("请重新运行 zhiku build"), "{error}");
 }
+
+/// A two-character word of a body is only in the body's word field (its
+/// bigram field leaves it out), so a query that has it as a bigram, but not
+/// as a word, must still find the body, in both indexes.
+#[test]
+fn a_bigram_is_found_where_a_body_has_it_as_a_word() {
+    let analyzer = &demo().analyzer;
+    let body = "请到窗口办理医保业务";
+    let (words, grams) = analyzer.index_field(body, search::Cut::Plain);
+    assert!(words.split(' ').any(|w| w == "医保") && !grams.split(' ').any(|g| g == "医保"), "{words} | {grams}");
+    let query = "医保卡";
+    let analysed = analyzer.query(query);
+    assert!(
+        analysed.bigrams.contains(&"医保".into()) && !analysed.words.iter().any(|(w, _)| w == "医保"),
+        "{analysed:?}"
+    );
+
+    let docs = vec![plain_doc("other", "窗口业务"), plain_doc("yibao", body)];
+    let tantivy_index = search::operator::build_in_ram(&docs, analyzer).unwrap();
+    let index = OperatorIndex::from_index(&tantivy_index).unwrap();
+    let found = index.search(analyzer, &SearchRequest { q: query.into(), ..SearchRequest::default() }).unwrap();
+    assert_eq!(found.results.iter().map(|h| h.path.as_str()).collect::<Vec<_>>(), ["yibao"]);
+
+    let files = std::sync::Mutex::new(Vec::new());
+    search::public_index::build(&tantivy_index, &docs, analyzer, &Default::default(), &|made| {
+        files.lock().unwrap().extend(made);
+        Ok(())
+    })
+    .unwrap();
+    let postings: Vec<serde_json::Value> = files
+        .into_inner()
+        .unwrap()
+        .iter()
+        .filter(|f| f.path.contains("/terms/"))
+        .filter_map(|f| serde_json::from_slice::<serde_json::Value>(&f.bytes).unwrap().get("b:医保").cloned())
+        .collect();
+    // `[doc, weight]`: the second document, with the weight of a bigram.
+    assert_eq!(postings.len(), 1, "{postings:?}");
+    assert_eq!(postings[0][0], 1, "{postings:?}");
+}

@@ -25,7 +25,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, Score, Searcher, TantivyDocument
 
 use super::analyzer::{AnalysedQuery, Analyzer, Cut};
 use super::snippet;
-use super::text::find_doc_numbers;
+use super::text::{find_doc_numbers, is_bigram_word};
 use super::{SearchDoc, SearchError};
 
 /// Field weights: 标准问题/标题 > 相似问法 > 关键词 > body.
@@ -34,13 +34,18 @@ const WORD_FIELDS: &[(&str, f32)] =
 const BIGRAM_FIELDS: &[(&str, f32)] =
     &[("title_bg", 2.0), ("variants_bg", 1.5), ("body_bg", 0.5), ("internal_bg", 0.5)];
 const PINYIN_FIELDS: &[(&str, f32)] = &[("title_py", 1.5), ("title_pyi", 1.0)];
+/// The word fields cut with [`Cut::Plain`], with their bigram fields: a
+/// bigram that is a word of two CJK characters is only in the word field
+/// (see [`Analyzer::index_field`]).
+pub(crate) const PLAIN_WORD_FIELDS: &[(&str, &str)] = &[("body", "body_bg"), ("internal", "internal_bg")];
 const DOC_NUMBER_BOOST: f32 = 50.0;
 pub(crate) const ORD_FIELD: &str = "ord";
 /// Written into every commit and checked on open, so an index built by
 /// another version of zhiku (another schema, or tantivy features it was
 /// built with) is refused with a clear message instead of failing mid-query.
-/// Bump it whenever `schema()` or the tantivy features change.
-const FORMAT: &str = "zhiku-operator-3";
+/// Bump it whenever `schema()`, the tantivy features or what a field holds
+/// change (4: bigrams that are two-character words left to the word field).
+const FORMAT: &str = "zhiku-operator-4";
 /// Share of the documents above which a query term counts as common (see
 /// `OperatorIndex::text_query`). Of 10, 5, 2 and 1 %, 2 % had the lowest
 /// p99 at 100k documents, and on the evaluation sets (measured without the
@@ -428,7 +433,7 @@ impl OperatorIndex {
         let (q, limit) = Self::validate(request)?;
         let analysed = analyzer.query(&q);
         let searcher = self.reader.searcher();
-        let text_query = self.text_query(&searcher, &q, &analysed)?;
+        let text_query = self.text_query(&searcher, analyzer, &q, &analysed)?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
         clauses.extend(self.filters(request).into_iter().map(|f| (Occur::Must, f)));
         let query = BooleanQuery::new(clauses);
@@ -529,6 +534,7 @@ impl OperatorIndex {
     fn text_query(
         &self,
         searcher: &Searcher,
+        analyzer: &Analyzer,
         q: &str,
         analysed: &AnalysedQuery,
     ) -> Result<Box<dyn Query>, SearchError> {
@@ -541,6 +547,10 @@ impl OperatorIndex {
         for gram in &analysed.bigrams {
             for (name, boost) in BIGRAM_FIELDS {
                 terms.push((Term::from_field_text(self.field(name), gram), *boost));
+                let word_twin = PLAIN_WORD_FIELDS.iter().find(|(_, bigrams)| bigrams == name).map(|(words, _)| words);
+                if let Some(words) = word_twin.filter(|_| analyzer.pairs_in_words() && is_bigram_word(gram)) {
+                    terms.push((Term::from_field_text(self.field(words), gram), *boost));
+                }
             }
         }
         for (grams, (name, boost)) in [&analysed.pinyin_full, &analysed.pinyin_initials].into_iter().zip(PINYIN_FIELDS)
@@ -617,5 +627,19 @@ impl OperatorIndex {
             _ => filters.push(self.facet_term(&[super::CURRENT])),
         }
         filters
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Queries look a bigram up in the word fields of [`PLAIN_WORD_FIELDS`]
+    /// only, so every field cut plainly must be among them.
+    #[test]
+    fn every_plainly_cut_field_is_listed() {
+        for (name, cut, _) in SearchDoc::default().public_texts() {
+            assert_eq!(cut == Cut::Plain, PLAIN_WORD_FIELDS.iter().any(|(words, _)| *words == name), "{name}");
+        }
     }
 }

@@ -24,7 +24,8 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocSet, Index, InvertedIndexReader, Searcher, TERMINATED};
 
 use super::segment::{Vocabulary, simplified_table};
-use super::{Analyzer, SearchDoc};
+use super::text::is_bigram_word;
+use super::{Analyzer, Cut, SearchDoc};
 use crate::content::doc_number::{self, DocNumber};
 use crate::render::OutputFile;
 
@@ -45,7 +46,9 @@ pub const FACET_BLOCK: usize = 1024;
 /// The operator index's public fields, with the prefix their terms carry
 /// here: words `w:`, bigrams `b:`, and letter grams of the title's full
 /// pinyin `p:` and of its initials `i:`. `internal` and `internal_bg` are
-/// not among them, which is what keeps 内部口径 out.
+/// not among them, which is what keeps 内部口径 out. The two-character
+/// words of plainly cut word fields (`body`) are also their bigrams, under
+/// `b:` (see [`Analyzer::index_field`]).
 const PUBLIC_FIELDS: [(&str, &str); 9] = [
     ("title", "w"),
     ("variants", "w"),
@@ -123,9 +126,10 @@ fn facet_values(doc: &SearchDoc, facet: &str) -> Vec<String> {
 pub fn vocabulary(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Vocabulary> {
     let index = super::operator::build_in_ram(docs, analyzer)?;
     let searcher = index.reader()?.searcher();
-    let source = Source::of(&searcher)?;
-    let all = source.terms_by_shard(&searcher, 1)?;
-    let (_, counts, _) = source.pass(&searcher, 0, all, &BTreeMap::new(), &|_| Ok(()))?;
+    let source = Source::of(&searcher, analyzer)?;
+    let (all, _) = source.terms(&searcher)?;
+    let places: Vec<u32> = (0..all.len() as u32).collect();
+    let (_, counts, _) = source.pass(&searcher, 0, &all, vec![&places], &BTreeMap::new(), &|_| Ok(()))?;
     Ok(Vocabulary::from_counts(&counts))
 }
 
@@ -179,9 +183,20 @@ pub type Emit<'a> = &'a (dyn Fn(Vec<OutputFile>) -> std::io::Result<()> + Sync);
 
 /// The public fields of an operator index, with what BM25 needs of them.
 struct Source {
-    fields: Vec<(Field, &'static str, f64)>,
+    fields: Vec<SourceField>,
     /// Average length of each public field, in terms.
     average: Vec<f64>,
+}
+
+/// One public field as the static index reads it.
+struct SourceField {
+    field: Field,
+    /// Of its terms in the static index.
+    prefix: &'static str,
+    boost: f64,
+    /// Only its words of two CJK characters, as the bigrams that its bigram
+    /// field leaves to it (see [`Analyzer::index_field`]).
+    pairs_only: bool,
 }
 
 struct SegmentContext {
@@ -191,40 +206,67 @@ struct SegmentContext {
 }
 
 impl Source {
-    fn of(searcher: &Searcher) -> tantivy::Result<Source> {
+    fn of(searcher: &Searcher, analyzer: &Analyzer) -> tantivy::Result<Source> {
+        use super::operator::{PLAIN_WORD_FIELDS, field_boost};
         let schema = searcher.schema();
         let docs = searcher.num_docs().max(1) as f64;
+        // (field, prefix, the field whose boost applies, pairs only)
+        let mut read: Vec<(&str, &str, &str, bool)> =
+            PUBLIC_FIELDS.iter().map(|&(name, prefix)| (name, prefix, name, false)).collect();
+        for &(words, bigrams) in PLAIN_WORD_FIELDS {
+            if analyzer.pairs_in_words() && PUBLIC_FIELDS.iter().any(|(name, _)| *name == words) {
+                read.push((words, "b", bigrams, true));
+            }
+        }
         let mut fields = Vec::new();
         let mut average = Vec::new();
-        for (name, prefix) in PUBLIC_FIELDS {
+        for (name, prefix, boost_of, pairs_only) in read {
             let field = schema.get_field(name)?;
             let mut tokens = 0;
             for segment in searcher.segment_readers() {
                 tokens += segment.inverted_index(field)?.total_num_tokens();
             }
-            fields.push((field, prefix, f64::from(super::operator::field_boost(name))));
+            fields.push(SourceField { field, prefix, boost: f64::from(field_boost(boost_of)), pairs_only });
             average.push((tokens as f64 / docs).max(1.0));
         }
         Ok(Source { fields, average })
     }
 
-    /// Calls `visit` with every term of every public field and segment:
-    /// (segment, field number, term bytes, term info, its inverted index).
-    fn for_each_term(
-        &self,
-        searcher: &Searcher,
-        mut visit: impl FnMut(usize, usize, &[u8], &TermInfo, &InvertedIndexReader) -> tantivy::Result<()>,
-    ) -> tantivy::Result<()> {
+    /// Whether `term` of field `f` belongs in the static index.
+    fn keeps(&self, f: usize, term: &str) -> bool {
+        !self.fields[f].pairs_only || is_bigram_word(term)
+    }
+
+    /// Every term of every public field and segment that the static index
+    /// keeps, in the order of one walk over the term dictionaries (each
+    /// read once, also for its pairs-only entry), and their postings in all.
+    fn terms(&self, searcher: &Searcher) -> tantivy::Result<(Vec<TermAt>, u64)> {
+        let mut found = Vec::new();
+        let mut postings = 0u64;
         for (s, segment) in searcher.segment_readers().iter().enumerate() {
-            for (f, (field, _, _)) in self.fields.iter().enumerate() {
-                let inverted = segment.inverted_index(*field)?;
+            for (f, source) in self.fields.iter().enumerate().filter(|(_, source)| !source.pairs_only) {
+                let also: Vec<usize> = (0..self.fields.len())
+                    .filter(|&g| self.fields[g].pairs_only && self.fields[g].field == source.field)
+                    .collect();
+                let inverted = segment.inverted_index(source.field)?;
                 let mut terms = inverted.terms().stream()?;
                 while terms.advance() {
-                    visit(s, f, terms.key(), terms.value(), &inverted)?;
+                    let Ok(text) = std::str::from_utf8(terms.key()) else { continue };
+                    let info = terms.value();
+                    for field in std::iter::once(f).chain(also.iter().copied().filter(|&g| self.keeps(g, text))) {
+                        postings += u64::from(info.doc_freq);
+                        found.push(TermAt {
+                            hash: fnv1a(&[self.fields[field].prefix.as_bytes(), b":", terms.key()]),
+                            segment: s as u32,
+                            field: field as u32,
+                            info: info.clone(),
+                            text: text.into(),
+                        });
+                    }
                 }
             }
         }
-        Ok(())
+        Ok((found, postings))
     }
 
     /// What reading postings needs of each segment.
@@ -238,7 +280,7 @@ impl Source {
                     norms: self
                         .fields
                         .iter()
-                        .map(|(field, _, _)| segment.get_fieldnorms_reader(*field))
+                        .map(|source| segment.get_fieldnorms_reader(source.field))
                         .collect::<tantivy::Result<_>>()?,
                     alive: segment.alive_bitset().cloned(),
                 })
@@ -256,7 +298,7 @@ impl Source {
         inverted: &InvertedIndexReader,
         list: &mut Vec<(u32, f32)>,
     ) -> tantivy::Result<u64> {
-        let boost = self.fields[f].2;
+        let boost = self.fields[f].boost;
         let mut postings = inverted.read_postings_from_terminfo(info, IndexRecordOption::WithFreqs)?;
         let mut occurrences = 0u64;
         let mut doc = postings.doc();
@@ -274,20 +316,6 @@ impl Source {
         Ok(occurrences)
     }
 
-    /// Every term of every public field and segment, by the shard it falls
-    /// in (`shards` in all): one walk over the term dictionaries, however
-    /// many passes then read the postings.
-    fn terms_by_shard(&self, searcher: &Searcher, shards: usize) -> tantivy::Result<Vec<Vec<TermAt>>> {
-        let mut by_shard: Vec<Vec<TermAt>> = (0..shards).map(|_| Vec::new()).collect();
-        self.for_each_term(searcher, |segment, field, term, info, _| {
-            let Ok(text) = std::str::from_utf8(term) else { return Ok(()) };
-            let shard = term_bucket(self.fields[field].1, term, shards);
-            by_shard[shard].push(TermAt { segment, field, info: info.clone(), text: text.into() });
-            Ok(())
-        })?;
-        Ok(by_shard)
-    }
-
     /// Reads the postings of the terms of consecutive shards, starting with
     /// shard `first`, adds the 文号 postings that fall there, and emits the
     /// shard files. Returns the number of terms, the occurrences of the
@@ -296,7 +324,8 @@ impl Source {
         &self,
         searcher: &Searcher,
         first: usize,
-        shards: Vec<Vec<TermAt>>,
+        terms: &[TermAt],
+        shards: Vec<&[u32]>,
         doc_number_postings: &BTreeMap<usize, Vec<(String, u32)>>,
         emit: Emit,
     ) -> tantivy::Result<(usize, BTreeMap<String, u64>, usize)> {
@@ -304,16 +333,17 @@ impl Source {
         let inverted: Vec<Vec<std::sync::Arc<InvertedIndexReader>>> = searcher
             .segment_readers()
             .iter()
-            .map(|segment| self.fields.iter().map(|(field, _, _)| segment.inverted_index(*field)).collect())
+            .map(|segment| self.fields.iter().map(|source| segment.inverted_index(source.field)).collect())
             .collect::<tantivy::Result<_>>()?;
         let mut words: BTreeMap<String, u64> = BTreeMap::new();
-        let mut terms = 0;
+        let mut term_count = 0;
         let mut key = String::new();
         let mut files = Vec::with_capacity(shards.len());
-        for (shard, shard_terms) in (first..).zip(shards) {
+        for (shard, places) in (first..).zip(shards) {
             let mut lists: BTreeMap<String, Vec<(u32, f32)>> = BTreeMap::new();
-            for term in &shard_terms {
-                let prefix = self.fields[term.field].1;
+            for term in places.iter().map(|&place| &terms[place as usize]) {
+                let field = term.field as usize;
+                let prefix = self.fields[field].prefix;
                 key.clear();
                 key.push_str(prefix);
                 key.push(':');
@@ -322,13 +352,8 @@ impl Source {
                     Some(list) => list,
                     None => lists.entry(key.clone()).or_default(),
                 };
-                let occurrences = self.read(
-                    &segments[term.segment],
-                    term.field,
-                    &term.info,
-                    &inverted[term.segment][term.field],
-                    list,
-                )?;
+                let segment = term.segment as usize;
+                let occurrences = self.read(&segments[segment], field, &term.info, &inverted[segment][field], list)?;
                 if prefix == "w" && occurrences > 0 {
                     *words.entry(term.text.to_string()).or_default() += occurrences;
                 }
@@ -336,7 +361,7 @@ impl Source {
             for (term, doc) in doc_number_postings.get(&shard).into_iter().flatten() {
                 lists.entry(term.clone()).or_default().push((*doc, DOC_NUMBER_BOOST as f32));
             }
-            terms += lists.len();
+            term_count += lists.len();
             // Shards no term fell into are still written, so every fetch
             // succeeds. `lists` is in term order already: serialised as it goes.
             let mut bytes = Vec::new();
@@ -347,16 +372,43 @@ impl Source {
         }
         let bytes = files.iter().map(|f| f.bytes.len()).sum();
         emit(files)?;
-        Ok((terms, words, bytes))
+        Ok((term_count, words, bytes))
     }
 }
 
 /// A term of one public field in one segment, as its dictionary gave it.
 struct TermAt {
-    segment: usize,
-    field: usize,
+    /// FNV-1a of `prefix:text`, which picks its shard.
+    hash: u32,
+    segment: u32,
+    /// Of [`Source::fields`].
+    field: u32,
     info: TermInfo,
     text: Box<str>,
+}
+
+/// The places in `terms` of the terms of each shard (`shards` in all), in
+/// walk order: a counting sort of their places, which are much smaller
+/// than the terms.
+fn by_shard(terms: &[TermAt], shards: usize) -> (Vec<u32>, Vec<std::ops::Range<usize>>) {
+    let shard_of = |t: &TermAt| t.hash as usize % shards.max(1);
+    let mut ranges = vec![0..0; shards.max(1)];
+    for term in terms {
+        ranges[shard_of(term)].end += 1;
+    }
+    let mut start = 0;
+    for range in &mut ranges {
+        *range = start..start + range.end;
+        start = range.end;
+    }
+    let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
+    let mut places = vec![0u32; terms.len()];
+    for (place, term) in terms.iter().enumerate() {
+        let slot = &mut next[shard_of(term)];
+        places[*slot] = place as u32;
+        *slot += 1;
+    }
+    (places, ranges)
 }
 
 /// A posting list as the client reads it: `[doc, weight, doc, weight …]`
@@ -392,20 +444,16 @@ pub fn build(
     emit: Emit,
 ) -> tantivy::Result<PublicIndexStats> {
     let searcher = index.reader()?.searcher();
-    let source = Source::of(&searcher)?;
+    let source = Source::of(&searcher, analyzer)?;
     // The records need only the documents: the other core makes and emits
     // them while this one walks the term dictionaries, which is serial.
     let (walked, records) = rayon::join(
-        || -> tantivy::Result<(u64, usize, Vec<Vec<TermAt>>)> {
-            let mut total_postings = 0u64;
-            source.for_each_term(&searcher, |_, _, _, info, _| {
-                total_postings += u64::from(info.doc_freq);
-                Ok(())
-            })?;
+        || -> tantivy::Result<(u64, usize, Vec<TermAt>)> {
+            let (terms, total_postings) = source.terms(&searcher)?;
             // About 8 KB of postings per shard, so a query fetches little more
             // than the postings of its own terms (about 10 bytes a posting).
             let term_shards = (total_postings as usize * 10 / SHARD_BYTES).clamp(16, 1 << 16);
-            Ok((total_postings, term_shards, source.terms_by_shard(&searcher, term_shards)?))
+            Ok((total_postings, term_shards, terms))
         },
         || {
             docs.par_chunks(RECORD_BATCH)
@@ -420,7 +468,7 @@ pub fn build(
                 .try_reduce(|| (0, 0), |a, b| Ok((a.0 + b.0, a.1 + b.1)))
         },
     );
-    let (total_postings, term_shards, by_shard) = walked?;
+    let (total_postings, term_shards, terms) = walked?;
     let (record_files, record_bytes) = records?;
     // Consecutive shards form a pass of about `per_pass` postings. Passes
     // are of about equal size and several per core, so that the last ones
@@ -428,14 +476,16 @@ pub fn build(
     // two cores waiting for a third of the phase.
     let passes = total_postings.div_ceil(POSTINGS_PER_PASS).max(PASSES_PER_CORE * rayon::current_num_threads() as u64);
     let per_pass = total_postings.div_ceil(passes.max(1));
-    let mut groups: Vec<(usize, Vec<Vec<TermAt>>)> = Vec::new();
+    let (places, ranges) = by_shard(&terms, term_shards);
+    let mut groups: Vec<(usize, Vec<&[u32]>)> = Vec::new();
     let mut in_group = 0u64;
-    for (shard, terms) in by_shard.into_iter().enumerate() {
-        let count: u64 = terms.iter().map(|t| u64::from(t.info.doc_freq)).sum();
+    for (shard, range) in ranges.into_iter().enumerate() {
+        let shard_places = &places[range];
+        let count: u64 = shard_places.iter().map(|&p| u64::from(terms[p as usize].info.doc_freq)).sum();
         match groups.last_mut() {
-            Some((_, group)) if in_group == 0 || in_group + count <= per_pass => group.push(terms),
+            Some((_, group)) if in_group == 0 || in_group + count <= per_pass => group.push(shard_places),
             _ => {
-                groups.push((shard, vec![terms]));
+                groups.push((shard, vec![shard_places]));
                 in_group = 0;
             }
         }
@@ -450,7 +500,7 @@ pub fn build(
     }
     let passes = groups
         .into_par_iter()
-        .map(|(first, shards)| source.pass(&searcher, first, shards, &doc_number_postings, emit))
+        .map(|(first, shards)| source.pass(&searcher, first, &terms, shards, &doc_number_postings, emit))
         .collect::<tantivy::Result<Vec<_>>>()?;
     let mut terms = 0;
     let mut bytes = 0;
@@ -561,6 +611,9 @@ fn terms_of(doc: &SearchDoc, analyzer: &Analyzer) -> std::collections::BTreeSet<
     for (_, cut, text) in doc.public_texts() {
         let (words, grams) = analyzer.index_field(&text, cut);
         terms.extend(words.split(' ').filter(|w| !w.is_empty()).map(|w| format!("w:{w}")));
+        for word in words.split(' ').filter(|w| cut == Cut::Plain && analyzer.pairs_in_words() && is_bigram_word(w)) {
+            terms.insert(format!("b:{word}"));
+        }
         terms.extend(grams.split(' ').filter(|g| !g.is_empty()).map(|g| format!("b:{g}")));
     }
     let (full, initials) = analyzer.index_pinyin(&doc.title);
@@ -623,19 +676,19 @@ pub fn patch(
             .push(OutputFile { path: format!("{DIR}/facets/{k}.json"), bytes: json!(values).to_string().into_bytes() });
     }
     let searcher = index.reader().map_err(|e| e.to_string())?.searcher();
-    let source = Source::of(&searcher).map_err(|e| e.to_string())?;
+    let source = Source::of(&searcher, analyzer).map_err(|e| e.to_string())?;
     let segments = source.segments(&searcher).map_err(|e| e.to_string())?;
     let mut by_shard: BTreeMap<usize, BTreeMap<String, Vec<(u32, f32)>>> = BTreeMap::new();
     for term in terms {
         let (prefix, text) = term.split_once(':').unwrap_or(("w", &term));
         let mut list = Vec::new();
         for (s, segment) in searcher.segment_readers().iter().enumerate() {
-            for (f, (field, field_prefix, _)) in source.fields.iter().enumerate() {
-                if *field_prefix != prefix {
+            for (f, field) in source.fields.iter().enumerate() {
+                if field.prefix != prefix || !source.keeps(f, text) {
                     continue;
                 }
-                let inverted = segment.inverted_index(*field).map_err(|e| e.to_string())?;
-                let key = tantivy::Term::from_field_text(*field, text);
+                let inverted = segment.inverted_index(field.field).map_err(|e| e.to_string())?;
+                let key = tantivy::Term::from_field_text(field.field, text);
                 if let Some(info) = inverted.get_term_info(&key).map_err(|e| e.to_string())? {
                     source.read(&segments[s], f, &info, &inverted, &mut list).map_err(|e| e.to_string())?;
                 }

@@ -107,6 +107,15 @@ fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() && !is_cjk(c)
 }
 
+/// A word of two CJK characters: in a field cut plainly it is the bigram at
+/// the same place, so it is indexed only there (see [`Cut::Plain`]).
+///
+/// [`Cut::Plain`]: super::Cut::Plain
+pub fn is_bigram_word(word: &str) -> bool {
+    let mut chars = word.chars();
+    matches!((chars.next(), chars.next(), chars.next()), (Some(a), Some(b), None) if is_cjk(a) && is_cjk(b))
+}
+
 /// Overlapping character bigrams of every CJK run (a lone character stands
 /// for itself), plus every Latin or digit run as one token. Expects
 /// normalised text.
