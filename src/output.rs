@@ -10,6 +10,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
@@ -66,6 +67,7 @@ pub fn write_site(out_dir: &Path, files: Vec<OutputFile>, copies: Vec<CopiedFile
 /// what the build may hold in memory ahead of the disk.
 const BATCH_BYTES: usize = 16 << 20;
 const QUEUED_BATCHES: usize = 4;
+const WRITERS: usize = 2;
 
 enum Batch {
     Files(Vec<OutputFile>),
@@ -74,14 +76,16 @@ enum Batch {
 
 /// A new site being written beside the output folder. Stages of the build
 /// hand their files over as soon as they are made and go on computing while
-/// one writer thread puts them on disk (one thread: parallel creates in the
-/// same folder only contend for its lock). Nothing is visible until
-/// [`Staging::commit`].
+/// [`WRITERS`] writer threads put them on disk. Writing is mostly copying
+/// into the page cache, which one thread could not keep up with: the feeds
+/// (400 MB on any site) made their stage wait for it. Every path is written
+/// once, so the order between writers does not matter. Nothing is visible
+/// until [`Staging::commit`].
 pub struct Staging {
     dir: PathBuf,
     out_dir: PathBuf,
     sender: Option<SyncSender<Batch>>,
-    writer: Option<std::thread::JoinHandle<io::Result<()>>>,
+    writers: Vec<std::thread::JoinHandle<io::Result<()>>>,
     files: AtomicUsize,
     pages: AtomicUsize,
     bytes: AtomicUsize,
@@ -101,14 +105,18 @@ impl Staging {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let (sender, receiver) = sync_channel::<Batch>(QUEUED_BATCHES);
-        let root = dir.clone();
-        let writer =
-            std::thread::Builder::new().name("zhiku-writer".into()).spawn(move || write_batches(&root, receiver))?;
+        let receiver = Arc::new(Mutex::new(receiver));
+        let writers = (0..WRITERS)
+            .map(|_| {
+                let (root, receiver) = (dir.clone(), receiver.clone());
+                std::thread::Builder::new().name("zhiku-writer".into()).spawn(move || write_batches(&root, &receiver))
+            })
+            .collect::<io::Result<_>>()?;
         Ok(Staging {
             dir,
             out_dir: out_dir.to_path_buf(),
             sender: Some(sender),
-            writer: Some(writer),
+            writers,
             files: AtomicUsize::new(0),
             pages: AtomicUsize::new(0),
             bytes: AtomicUsize::new(0),
@@ -155,10 +163,12 @@ impl Staging {
     /// Waits for every file to be on disk.
     fn finish(&mut self) -> io::Result<()> {
         self.sender = None;
-        match self.writer.take() {
-            Some(writer) => writer.join().unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked"))),
-            None => Ok(()),
+        let mut result = Ok(());
+        for writer in self.writers.drain(..) {
+            let written = writer.join().unwrap_or_else(|_| Err(io::Error::other("the writer thread panicked")));
+            result = result.and(written);
         }
+        result
     }
 
     /// Waits for the writes, then swaps the new site in for the previous one.
@@ -177,13 +187,15 @@ impl Staging {
     }
 }
 
-/// The writer thread: writes every batch in order until the channel closes.
+/// A writer thread: writes the batches it takes until the channel closes.
 /// After an error it keeps receiving, so senders never block, and reports
 /// the first error at the end.
-fn write_batches(root: &Path, batches: Receiver<Batch>) -> io::Result<()> {
+fn write_batches(root: &Path, batches: &Mutex<Receiver<Batch>>) -> io::Result<()> {
     let mut made: HashSet<PathBuf> = HashSet::new();
     let mut result = Ok(());
-    for batch in batches {
+    // The lock is held while waiting, so the other writers wait for the
+    // lock instead of the channel; either way they have nothing to do.
+    while let Ok(batch) = batches.lock().map_err(|_| ()).and_then(|receiver| receiver.recv().map_err(|_| ())) {
         if result.is_err() {
             continue;
         }
