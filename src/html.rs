@@ -176,11 +176,11 @@ fn heading_anchor(id: &str) -> String {
 
 /// Final pass over a whole page: external links open no window handle back
 /// to us, and images without alt text are marked decorative.
-pub fn finish_page(html: &str, site_domain: &str) -> String {
-    if !may_need_finishing(html, site_domain) {
-        return html.to_string();
+pub fn finish_page(html: String, site_domain: &str) -> String {
+    if !may_need_finishing(&html, site_domain) {
+        return html;
     }
-    rewrite_page(html, site_domain)
+    rewrite_page(&html, site_domain)
 }
 
 /// False only when [`finish_page`] would leave `html` as it is: no `img`
@@ -576,20 +576,20 @@ mod tests {
             }
         }
         for page in [1, 2, 10, 14, 16, 18, 21, 29, 30, 31, 32].map(|k| pages[k].0) {
-            assert_ne!(finish_page(page, "site.gov.cn"), page, "{page}");
+            assert_ne!(finish_page(page.to_string(), "site.gov.cn"), page, "{page}");
         }
     }
 
     #[test]
     fn external_links_keep_their_rel_tokens() {
-        let html = finish_page("<a href=\"https://www.gov.cn/\" rel=\"nofollow noopener\">a</a>", "site.gov.cn");
+        let html = finish_page("<a href=\"https://www.gov.cn/\" rel=\"nofollow noopener\">a</a>".into(), "site.gov.cn");
         assert_eq!(html, "<a href=\"https://www.gov.cn/\" rel=\"nofollow noopener noreferrer\">a</a>");
     }
 
     #[test]
     fn external_links_get_rel() {
         let html = finish_page(
-            "<a href=\"https://www.gov.cn/x\">a</a><a href=\"https://site.gov.cn/y\">b</a><a href=\"/z\">c</a>",
+            "<a href=\"https://www.gov.cn/x\">a</a><a href=\"https://site.gov.cn/y\">b</a><a href=\"/z\">c</a>".into(),
             "site.gov.cn",
         );
         assert_eq!(

@@ -597,7 +597,7 @@ impl Site<'_> {
         doc: Option<&Document>,
     ) -> Result<String, Diagnostic> {
         match self.tera.render(template, context) {
-            Ok(html) => Ok(finish_page(&html, self.config.domain())),
+            Ok(html) => Ok(finish_page(html, self.config.domain())),
             Err(e) => {
                 let file = doc.map_or_else(|| what.to_string(), |d| d.file.clone());
                 Err(Diagnostic::error(

@@ -184,8 +184,9 @@ pub type Emit<'a> = &'a (dyn Fn(Vec<OutputFile>) -> std::io::Result<()> + Sync);
 /// The public fields of an operator index, with what BM25 needs of them.
 struct Source {
     fields: Vec<SourceField>,
-    /// Average length of each public field, in terms.
-    average: Vec<f64>,
+    /// BM25's length normalisation of each public field, by fieldnorm id:
+    /// tantivy keeps a field's length as one of 256 ids.
+    length_norm: Vec<[f64; 256]>,
 }
 
 /// One public field as the static index reads it.
@@ -200,7 +201,8 @@ struct SourceField {
 }
 
 struct SegmentContext {
-    ords: tantivy::columnar::Column<u64>,
+    /// The build position of each document: read once, not per posting.
+    ords: Vec<u32>,
     norms: Vec<tantivy::fieldnorm::FieldNormReader>,
     alive: Option<tantivy::fastfield::AliveBitSet>,
 }
@@ -219,7 +221,7 @@ impl Source {
             }
         }
         let mut fields = Vec::new();
-        let mut average = Vec::new();
+        let mut length_norm = Vec::new();
         for (name, prefix, boost_of, pairs_only) in read {
             let field = schema.get_field(name)?;
             let mut tokens = 0;
@@ -227,9 +229,13 @@ impl Source {
                 tokens += segment.inverted_index(field)?.total_num_tokens();
             }
             fields.push(SourceField { field, prefix, boost: f64::from(field_boost(boost_of)), pairs_only });
-            average.push((tokens as f64 / docs).max(1.0));
+            let average = (tokens as f64 / docs).max(1.0);
+            length_norm.push(std::array::from_fn(|id| {
+                let length = f64::from(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm(id as u8));
+                K1 * (1.0 - B + B * length / average)
+            }));
         }
-        Ok(Source { fields, average })
+        Ok(Source { fields, length_norm })
     }
 
     /// Whether `term` of field `f` belongs in the static index.
@@ -275,8 +281,9 @@ impl Source {
             .segment_readers()
             .iter()
             .map(|segment| {
+                let ords = segment.fast_fields().u64(super::operator::ORD_FIELD)?;
                 Ok(SegmentContext {
-                    ords: segment.fast_fields().u64(super::operator::ORD_FIELD)?,
+                    ords: (0..segment.max_doc()).map(|doc| ords.first(doc).unwrap_or_default() as u32).collect(),
                     norms: self
                         .fields
                         .iter()
@@ -306,10 +313,8 @@ impl Source {
             if segment.alive.as_ref().is_none_or(|a| a.is_alive(doc)) {
                 let tf = f64::from(postings.term_freq());
                 occurrences += u64::from(postings.term_freq());
-                let length = f64::from(segment.norms[f].fieldnorm(doc));
-                let norm = K1 * (1.0 - B + B * length / self.average[f]);
-                let ord = segment.ords.first(doc).unwrap_or_default() as u32;
-                list.push((ord, (boost * tf * (K1 + 1.0) / (tf + norm)) as f32));
+                let norm = self.length_norm[f][usize::from(segment.norms[f].fieldnorm_id(doc))];
+                list.push((segment.ords[doc as usize], (boost * tf * (K1 + 1.0) / (tf + norm)) as f32));
             }
             doc = postings.advance();
         }
