@@ -176,11 +176,14 @@ fn heading_anchor(id: &str) -> String {
 
 /// Final pass over a whole page: external links open no window handle back
 /// to us, and images without alt text are marked decorative.
-pub fn finish_page(html: String, site_domain: &str) -> String {
+pub fn finish_page(html: Vec<u8>, site_domain: &str) -> Vec<u8> {
     if !may_need_finishing(&html, site_domain) {
         return html;
     }
-    rewrite_page(&html, site_domain)
+    match std::str::from_utf8(&html) {
+        Ok(text) => rewrite_page(text, site_domain).into_bytes(),
+        Err(_) => html,
+    }
 }
 
 /// False only when [`finish_page`] would leave `html` as it is: no `img`
@@ -193,21 +196,25 @@ pub fn finish_page(html: String, site_domain: &str) -> String {
 /// commented-out tag cannot hide a real link; whatever this reader does not
 /// follow exactly (a character reference in a value, CDATA, `<?`, script
 /// that opens a comment) answers true.
-fn may_need_finishing(html: &str, site_domain: &str) -> bool {
-    let bytes = html.as_bytes();
-    let skip_past = |from: usize, byte: u8| bytes[from..].iter().position(|&b| b == byte).map(|p| from + p + 1);
+///
+/// It reads bytes, as tera wrote them: every page goes through here, and
+/// checking that a page is UTF-8 cost as much as reading it.
+fn may_need_finishing(html: &[u8], site_domain: &str) -> bool {
+    let bytes = html;
+    let skip_past = |from: usize, byte: u8| memchr::memchr(byte, &bytes[from..]).map(|p| from + p + 1);
     let mut i = 0;
-    while let Some(offset) = bytes[i..].iter().position(|&b| b == b'<') {
+    while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
         i += offset + 1;
         let rest = &bytes[i..];
         if rest.starts_with(b"!--") {
             // `<!-->` and `<!--->` end at once; otherwise the first `-->`
             // or `--!>` does.
             let body = &html[i + 3..];
-            if body.starts_with('>') || body.starts_with("->") {
+            if body.starts_with(b">") || body.starts_with(b"->") {
                 continue;
             }
-            match [body.find("-->"), body.find("--!>")].into_iter().flatten().min() {
+            let find = |needle: &[u8]| memchr::memmem::find(body, needle);
+            match [find(b"-->"), find(b"--!>")].into_iter().flatten().min() {
                 Some(end) => i += 3 + end,
                 None => return false,
             }
@@ -234,22 +241,29 @@ fn may_need_finishing(html: &str, site_domain: &str) -> bool {
         if end_tag {
             continue;
         }
-        let is = |names: &[&str]| names.iter().any(|n| tag.name.eq_ignore_ascii_case(n));
+        let is = |names: &[&str]| names.iter().any(|n| tag.name.eq_ignore_ascii_case(n.as_bytes()));
         // Foreign content and the rarer raw-text elements follow rules this
         // reader does not.
         if is(&["img", "svg", "math", "plaintext", "xmp", "iframe", "noembed", "noframes", "noscript"]) {
             return true;
         }
         if is(&["script", "style", "textarea", "title"]) {
-            let Some(end) = raw_text_end(&bytes[i..], tag.name.as_bytes()) else { return false };
+            let Some(end) = raw_text_end(&bytes[i..], tag.name) else { return false };
             if is(&["script"]) && bytes[i..i + end].windows(4).any(|w| w == b"<!--") {
                 return true;
             }
             i += end;
         } else if is(&["a"]) {
-            let attribute = |wanted: &str| tag.attributes.iter().find(|(n, _)| n.eq_ignore_ascii_case(wanted));
-            let Some((_, href)) = attribute("href") else { continue };
-            if is_external(href, site_domain) && !attribute("rel").is_some_and(|(_, rel)| has_safe_rel(rel)) {
+            let attribute = |wanted: &str| {
+                tag.attributes.iter().find(|(n, _)| n.eq_ignore_ascii_case(wanted.as_bytes())).map(|(_, value)| *value)
+            };
+            let Some(href) = attribute("href") else { continue };
+            // Values are short; one that is not UTF-8 (tera writes none) is
+            // left to lol_html.
+            let (Ok(href), rel) = (std::str::from_utf8(href), attribute("rel").map(std::str::from_utf8)) else {
+                return true;
+            };
+            if is_external(href, site_domain) && !rel.is_some_and(|rel| rel.is_ok_and(has_safe_rel)) {
                 return true;
             }
         }
@@ -277,8 +291,8 @@ fn raw_text_end(text: &[u8], name: &[u8]) -> Option<usize> {
 
 /// A start or end tag as the HTML tokenizer reads it.
 struct Tag<'h> {
-    name: &'h str,
-    attributes: Vec<(&'h str, &'h str)>,
+    name: &'h [u8],
+    attributes: Vec<(&'h [u8], &'h [u8])>,
     /// Just past its `>` (or the end of the text).
     end: usize,
 }
@@ -286,8 +300,8 @@ struct Tag<'h> {
 /// Reads the tag whose name starts at `start`; `None` when the text ends
 /// inside it, or a value is empty before `>` or holds a character
 /// reference or a byte-order mark.
-fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
-    let bytes = html.as_bytes();
+fn read_tag(html: &[u8], start: usize) -> Option<Tag<'_>> {
+    let bytes = html;
     let skip_spaces = |mut i: usize| {
         while bytes.get(i).is_some_and(|&b| is_html_space(b)) {
             i += 1;
@@ -318,7 +332,7 @@ fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
         let attribute = &html[name_start..i];
         i = skip_spaces(i);
         if bytes.get(i) != Some(&b'=') {
-            attributes.push((attribute, ""));
+            attributes.push((attribute, b""));
             continue;
         }
         i = skip_spaces(i + 1);
@@ -340,7 +354,7 @@ fn read_tag(html: &str, start: usize) -> Option<Tag<'_>> {
             }
         };
         // lol_html decodes references and drops a leading byte-order mark.
-        if value.contains(['&', '\u{feff}']) {
+        if value.contains(&b'&') || memchr::memmem::find(value, "\u{feff}".as_bytes()).is_some() {
             return None;
         }
         attributes.push((attribute, value));
@@ -570,20 +584,23 @@ mod tests {
             ("<a href=\u{feff}//www.gov.cn/>x</a>", false),
         ];
         for (page, skipped) in pages {
-            assert_eq!(!may_need_finishing(page, "site.gov.cn"), skipped, "{page}");
+            assert_eq!(!may_need_finishing(page.as_bytes(), "site.gov.cn"), skipped, "{page}");
             if skipped {
                 assert_eq!(rewrite_page(page, "site.gov.cn"), page, "{page}");
             }
         }
         for page in [1, 2, 10, 14, 16, 18, 21, 29, 30, 31, 32].map(|k| pages[k].0) {
-            assert_ne!(finish_page(page.to_string(), "site.gov.cn"), page, "{page}");
+            assert_ne!(finish_page(page.into(), "site.gov.cn"), page.as_bytes(), "{page}");
         }
     }
 
     #[test]
     fn external_links_keep_their_rel_tokens() {
         let html = finish_page("<a href=\"https://www.gov.cn/\" rel=\"nofollow noopener\">a</a>".into(), "site.gov.cn");
-        assert_eq!(html, "<a href=\"https://www.gov.cn/\" rel=\"nofollow noopener noreferrer\">a</a>");
+        assert_eq!(
+            String::from_utf8(html).unwrap(),
+            "<a href=\"https://www.gov.cn/\" rel=\"nofollow noopener noreferrer\">a</a>"
+        );
     }
 
     #[test]
@@ -593,7 +610,7 @@ mod tests {
             "site.gov.cn",
         );
         assert_eq!(
-            html,
+            String::from_utf8(html).unwrap(),
             "<a href=\"https://www.gov.cn/x\" rel=\"noopener noreferrer\">a</a><a href=\"https://site.gov.cn/y\">b</a><a href=\"/z\">c</a>"
         );
     }

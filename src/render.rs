@@ -584,7 +584,7 @@ impl Site<'_> {
                 let mut context = self.base_context("页面未找到", PageMeta::default(), Vec::new());
                 context.insert("page_kind", "404");
                 self.render("404.html", &context, "404.html", None)
-                    .map(|html| vec![OutputFile { path: "404.html".into(), bytes: html.into_bytes() }])
+                    .map(|html| vec![OutputFile { path: "404.html".into(), bytes: html }])
             }
         }
     }
@@ -595,9 +595,11 @@ impl Site<'_> {
         context: &Context,
         what: &str,
         doc: Option<&Document>,
-    ) -> Result<String, Diagnostic> {
-        match self.tera.render(template, context) {
-            Ok(html) => Ok(finish_page(html, self.config.domain())),
+    ) -> Result<Vec<u8>, Diagnostic> {
+        // Bytes, never checked for UTF-8 again: tera writes only strings.
+        let mut html = Vec::new();
+        match self.tera.render_to(template, context, &mut html) {
+            Ok(()) => Ok(finish_page(html, self.config.domain())),
             Err(e) => {
                 let file = doc.map_or_else(|| what.to_string(), |d| d.file.clone());
                 Err(Diagnostic::error(
@@ -785,7 +787,7 @@ impl Site<'_> {
         };
         let template = doc.template.as_deref().unwrap_or(template);
         let html = self.render(template, &context, &doc.url, Some(doc))?;
-        Ok(OutputFile { path: output_path(&doc.url), bytes: html.into_bytes() })
+        Ok(OutputFile { path: output_path(&doc.url), bytes: html })
     }
 
     fn region_link(&self, code: &str) -> Link {
@@ -1010,7 +1012,7 @@ impl Site<'_> {
             let template = fill(&mut context);
             let path = output_path(&page_url(n));
             let html = self.render(template, &context, &path, None)?;
-            files.push(OutputFile { path, bytes: html.into_bytes() });
+            files.push(OutputFile { path, bytes: html });
         }
         Ok(files)
     }
@@ -1053,7 +1055,7 @@ impl Site<'_> {
         context.insert("page_kind", "home");
         let template = doc.and_then(|d| d.template.as_deref()).unwrap_or("index.html");
         let html = self.render(template, &context, "index.html", doc)?;
-        Ok(OutputFile { path: "index.html".into(), bytes: html.into_bytes() })
+        Ok(OutputFile { path: "index.html".into(), bytes: html })
     }
 
     fn render_taxonomy_index(&self, t: usize) -> Result<OutputFile, Diagnostic> {
@@ -1064,7 +1066,7 @@ impl Site<'_> {
         context.insert("taxonomy", &facet);
         context.insert("page_kind", "taxonomy");
         let html = self.render("taxonomy.html", &context, &url, None)?;
-        Ok(OutputFile { path: output_path(&url), bytes: html.into_bytes() })
+        Ok(OutputFile { path: output_path(&url), bytes: html })
     }
 
     fn taxonomy_meta(&self, name: &str, description: &str) -> PageMeta {
@@ -1118,7 +1120,7 @@ impl Site<'_> {
         context.insert("dimensions_json", &json);
         context.insert("page_kind", "feeds");
         let html = self.render("feeds.html", &context, "/feeds/", None)?;
-        Ok(OutputFile { path: "feeds/index.html".into(), bytes: html.into_bytes() })
+        Ok(OutputFile { path: "feeds/index.html".into(), bytes: html })
     }
 
     fn render_search(&self) -> Result<OutputFile, Diagnostic> {
@@ -1145,7 +1147,7 @@ impl Site<'_> {
         );
         context.insert("page_kind", "search");
         let html = self.render("search.html", &context, "/search/", None)?;
-        Ok(OutputFile { path: "search/index.html".into(), bytes: html.into_bytes() })
+        Ok(OutputFile { path: "search/index.html".into(), bytes: html })
     }
 }
 
