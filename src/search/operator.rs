@@ -539,17 +539,24 @@ impl OperatorIndex {
         analysed: &AnalysedQuery,
     ) -> Result<Box<dyn Query>, SearchError> {
         let mut terms: Vec<(Term, f32)> = Vec::new();
+        // A term met twice (a bigram that is also a query word, looked up in
+        // a body's word field) is one clause with the boosts added: BM25 is
+        // linear in the boost, and its postings are walked once.
+        let mut add = |term: Term, boost: f32| match terms.iter_mut().find(|(t, _)| *t == term) {
+            Some((_, existing)) => *existing += boost,
+            None => terms.push((term, boost)),
+        };
         for (word, weight) in &analysed.words {
             for (name, boost) in WORD_FIELDS {
-                terms.push((Term::from_field_text(self.field(name), word), boost * weight));
+                add(Term::from_field_text(self.field(name), word), boost * weight);
             }
         }
         for gram in &analysed.bigrams {
             for (name, boost) in BIGRAM_FIELDS {
-                terms.push((Term::from_field_text(self.field(name), gram), *boost));
+                add(Term::from_field_text(self.field(name), gram), *boost);
                 let word_twin = PLAIN_WORD_FIELDS.iter().find(|(_, bigrams)| bigrams == name).map(|(words, _)| words);
                 if let Some(words) = word_twin.filter(|_| analyzer.pairs_in_words() && is_bigram_word(gram)) {
-                    terms.push((Term::from_field_text(self.field(words), gram), *boost));
+                    add(Term::from_field_text(self.field(words), gram), *boost);
                 }
             }
         }
