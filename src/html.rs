@@ -199,8 +199,7 @@ pub fn finish_page(html: Vec<u8>, site_domain: &str) -> Vec<u8> {
 ///
 /// It reads bytes, as tera wrote them: every page goes through here, and
 /// checking that a page is UTF-8 cost as much as reading it.
-fn may_need_finishing(html: &[u8], site_domain: &str) -> bool {
-    let bytes = html;
+fn may_need_finishing(bytes: &[u8], site_domain: &str) -> bool {
     let skip_past = |from: usize, byte: u8| memchr::memchr(byte, &bytes[from..]).map(|p| from + p + 1);
     let mut i = 0;
     while let Some(offset) = memchr::memchr(b'<', &bytes[i..]) {
@@ -209,7 +208,7 @@ fn may_need_finishing(html: &[u8], site_domain: &str) -> bool {
         if rest.starts_with(b"!--") {
             // `<!-->` and `<!--->` end at once; otherwise the first `-->`
             // or `--!>` does.
-            let body = &html[i + 3..];
+            let body = &bytes[i + 3..];
             if body.starts_with(b">") || body.starts_with(b"->") {
                 continue;
             }
@@ -236,7 +235,7 @@ fn may_need_finishing(html: &[u8], site_domain: &str) -> bool {
             }
             continue;
         }
-        let Some(tag) = read_tag(html, name_start) else { return true };
+        let Some(tag) = read_tag(bytes, name_start) else { return true };
         i = tag.end;
         if end_tag {
             continue;
@@ -300,8 +299,7 @@ struct Tag<'h> {
 /// Reads the tag whose name starts at `start`; `None` when the text ends
 /// inside it, or a value is empty before `>` or holds a character
 /// reference or a byte-order mark.
-fn read_tag(html: &[u8], start: usize) -> Option<Tag<'_>> {
-    let bytes = html;
+fn read_tag(bytes: &[u8], start: usize) -> Option<Tag<'_>> {
     let skip_spaces = |mut i: usize| {
         while bytes.get(i).is_some_and(|&b| is_html_space(b)) {
             i += 1;
@@ -312,7 +310,7 @@ fn read_tag(html: &[u8], start: usize) -> Option<Tag<'_>> {
     while i < bytes.len() && !is_html_space(bytes[i]) && bytes[i] != b'/' && bytes[i] != b'>' {
         i += 1;
     }
-    let name = &html[start..i];
+    let name = &bytes[start..i];
     let mut attributes = Vec::new();
     loop {
         while i < bytes.len() && (is_html_space(bytes[i]) || bytes[i] == b'/') {
@@ -329,7 +327,7 @@ fn read_tag(html: &[u8], start: usize) -> Option<Tag<'_>> {
         while i < bytes.len() && !is_html_space(bytes[i]) && !matches!(bytes[i], b'/' | b'>' | b'=') {
             i += 1;
         }
-        let attribute = &html[name_start..i];
+        let attribute = &bytes[name_start..i];
         i = skip_spaces(i);
         if bytes.get(i) != Some(&b'=') {
             attributes.push((attribute, b""));
@@ -342,13 +340,13 @@ fn read_tag(html: &[u8], start: usize) -> Option<Tag<'_>> {
             None | Some(b'>') => return None,
             Some(&quote @ (b'"' | b'\'')) => {
                 let length = bytes[i + 1..].iter().position(|&b| b == quote)?;
-                let value = &html[i + 1..i + 1 + length];
+                let value = &bytes[i + 1..i + 1 + length];
                 i += length + 2;
                 value
             }
             Some(_) => {
                 let length = bytes[i..].iter().position(|&b| is_html_space(b) || b == b'>').unwrap_or(bytes.len() - i);
-                let value = &html[i..i + length];
+                let value = &bytes[i..i + length];
                 i += length;
                 value
             }

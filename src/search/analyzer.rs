@@ -247,16 +247,15 @@ impl Analyzer {
     /// In a field cut plainly, a bigram where a word of two CJK characters
     /// was cut is left out: the word field holds the same token at the same
     /// place, and queries look their bigrams up there too (see
-    /// [`Analyzer::pairs_in_words`]). Bodies are most of what is indexed,
+    /// [`Analyzer::bigram_in_word_field`]). Bodies are most of what is indexed,
     /// and a third of their bigrams are such words.
     pub fn index_field(&self, text: &str, cut: Cut) -> (String, String) {
         let text = self.prepare(text);
         let mut words = String::with_capacity(text.len() + text.len() / 2);
         // Byte offsets of the two-character words, in text order.
         let mut pairs: Vec<usize> = Vec::new();
-        let leave_pairs = cut == Cut::Plain && self.pairs_in_words();
         self.for_each_index_word(&text, cut, |w| {
-            if leave_pairs && is_bigram_word(w) {
+            if self.bigram_in_word_field(w, cut) {
                 pairs.push(w.as_ptr() as usize - text.as_ptr() as usize);
             }
             push_token(&mut words, w);
@@ -289,10 +288,17 @@ impl Analyzer {
     }
 
     /// Whether the bigrams of a field cut plainly that are two-character
-    /// words are in its word field rather than its bigram field, so that a
-    /// bigram of two CJK characters is looked up in both.
+    /// words are in its word field rather than its bigram field (both layers
+    /// on), so that a bigram of two CJK characters is looked up in both.
     pub fn pairs_in_words(&self) -> bool {
         self.layers.words && self.layers.bigrams
+    }
+
+    /// Whether `gram`, met in a field cut with `cut`, is held by the word
+    /// field instead of the bigram field: the one rule that indexing, the
+    /// operator query and the static index share.
+    pub fn bigram_in_word_field(&self, gram: &str, cut: Cut) -> bool {
+        cut == Cut::Plain && self.pairs_in_words() && is_bigram_word(gram)
     }
 
     /// The other words of `word`'s synonym group (normalised), if any.

@@ -8,7 +8,7 @@
 //! field boosts: tantivy's QueryParser would turn multi-token Chinese words
 //! into phrase queries that miss.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -25,7 +25,7 @@ use tantivy::{Index, IndexReader, ReloadPolicy, Score, Searcher, TantivyDocument
 
 use super::analyzer::{AnalysedQuery, Analyzer, Cut};
 use super::snippet;
-use super::text::{find_doc_numbers, is_bigram_word};
+use super::text::find_doc_numbers;
 use super::{SearchDoc, SearchError};
 
 /// Field weights: 标准问题/标题 > 相似问法 > 关键词 > body.
@@ -541,10 +541,15 @@ impl OperatorIndex {
         let mut terms: Vec<(Term, f32)> = Vec::new();
         // A term met twice (a bigram that is also a query word, looked up in
         // a body's word field) is one clause with the boosts added: BM25 is
-        // linear in the boost, and its postings are walked once.
-        let mut add = |term: Term, boost: f32| match terms.iter_mut().find(|(t, _)| *t == term) {
-            Some((_, existing)) => *existing += boost,
-            None => terms.push((term, boost)),
+        // linear in the boost, and its postings are walked once. A 200-
+        // character query makes well over a thousand terms, hence the map.
+        let mut places: HashMap<Term, usize> = HashMap::new();
+        let mut add = |term: Term, boost: f32| match places.get(&term) {
+            Some(&place) => terms[place].1 += boost,
+            None => {
+                places.insert(term.clone(), terms.len());
+                terms.push((term, boost));
+            }
         };
         for (word, weight) in &analysed.words {
             for (name, boost) in WORD_FIELDS {
@@ -555,7 +560,7 @@ impl OperatorIndex {
             for (name, boost) in BIGRAM_FIELDS {
                 add(Term::from_field_text(self.field(name), gram), *boost);
                 let word_twin = PLAIN_WORD_FIELDS.iter().find(|(_, bigrams)| bigrams == name).map(|(words, _)| words);
-                if let Some(words) = word_twin.filter(|_| analyzer.pairs_in_words() && is_bigram_word(gram)) {
+                if let Some(words) = word_twin.filter(|_| analyzer.bigram_in_word_field(gram, Cut::Plain)) {
                     add(Term::from_field_text(self.field(words), gram), *boost);
                 }
             }

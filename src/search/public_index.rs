@@ -25,7 +25,7 @@ use tantivy::{DocSet, Index, InvertedIndexReader, Searcher, TERMINATED};
 
 use super::segment::{Vocabulary, simplified_table};
 use super::text::is_bigram_word;
-use super::{Analyzer, Cut, SearchDoc};
+use super::{Analyzer, SearchDoc};
 use crate::content::doc_number::{self, DocNumber};
 use crate::render::OutputFile;
 
@@ -616,7 +616,7 @@ fn terms_of(doc: &SearchDoc, analyzer: &Analyzer) -> std::collections::BTreeSet<
     for (_, cut, text) in doc.public_texts() {
         let (words, grams) = analyzer.index_field(&text, cut);
         terms.extend(words.split(' ').filter(|w| !w.is_empty()).map(|w| format!("w:{w}")));
-        for word in words.split(' ').filter(|w| cut == Cut::Plain && analyzer.pairs_in_words() && is_bigram_word(w)) {
+        for word in words.split(' ').filter(|w| analyzer.bigram_in_word_field(w, cut)) {
             terms.insert(format!("b:{word}"));
         }
         terms.extend(grams.split(' ').filter(|g| !g.is_empty()).map(|g| format!("b:{g}")));
