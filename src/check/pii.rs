@@ -91,7 +91,7 @@ fn digit_runs(text: &str) -> Vec<Run> {
             continue;
         }
         runs.extend(cur.take());
-        if starts_url(&text[i..]) {
+        if matches!(c, 'h' | 'H') && starts_url(&text[i..]) {
             // Numbers in links (article ids, dates in paths) are not personal data. The link ends at
             // whitespace, and also at the first non-ASCII character: Chinese text usually runs
             // straight on after a link with no space, and swallowing the rest of the paragraph would

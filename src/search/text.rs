@@ -21,6 +21,9 @@ fn normalise_char(c: char) -> char {
     if is_cjk(c) {
         return simplified(c);
     }
+    if is_cjk_punctuation(c) {
+        return half_width(c);
+    }
     let c = half_width(c);
     let mut lower = c.to_lowercase();
     match (lower.next(), lower.next()) {
@@ -93,18 +96,27 @@ pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
-/// Letters and digits that form words of their own (ASCII words, numbers).
-fn is_word_char(c: char) -> bool {
+/// Besides ideographs, a Chinese text is mostly punctuation (、。《》「」
+/// 【】〔〕 and “”…—), which has no case and is neither letter nor digit.
+/// Callers answer it without Unicode's tables, which are slow to say so.
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c as u32, 0x2000..=0x206F | 0x3000..=0x3004 | 0x3008..=0x3020)
+}
+
+/// `c.is_alphanumeric()`, quicker for the characters Chinese text is made of.
+fn is_alphanumeric(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric();
     }
-    // Besides ideographs, a Chinese text is mostly punctuation (、。《》
-    // 「」【】〔〕 and “”…—), which holds no letter or digit: answer it
-    // without Unicode's tables.
-    if matches!(c as u32, 0x2000..=0x206F | 0x3000..=0x3004 | 0x3008..=0x3020) {
-        return false;
+    if matches!(c, '\u{4E00}'..='\u{9FFF}') {
+        return true;
     }
-    c.is_alphanumeric() && !is_cjk(c)
+    !is_cjk_punctuation(c) && c.is_alphanumeric()
+}
+
+/// Letters and digits that form words of their own (ASCII words, numbers).
+fn is_word_char(c: char) -> bool {
+    is_alphanumeric(c) && !is_cjk(c)
 }
 
 /// A word of two CJK characters: in a field cut plainly it is the bigram at
@@ -159,9 +171,7 @@ pub fn for_each_bigram<'a>(text: &'a str, mut visit: impl FnMut(&'a str)) {
 
 /// Whether a segment carries meaning (not only punctuation or spaces).
 pub fn is_meaningful(token: &str) -> bool {
-    // The common ideographs first: every one of them is alphanumeric, and
-    // Unicode's tables are slow to say so.
-    token.chars().any(|c| matches!(c, '\u{4E00}'..='\u{9FFF}') || c.is_alphanumeric())
+    token.chars().any(is_alphanumeric)
 }
 
 /// Every 文号 that may be written in `text`, in canonical form, whatever
