@@ -135,8 +135,8 @@ fn site_options(root: PathBuf, args: BuildArgs) -> Result<BuildOptions, ExitCode
     }
 }
 
-/// mimalloc returns freed memory to the system and keeps per-thread heaps
-/// small, which lowers a large build's peak RSS (measured in BENCHMARKS.md).
+/// mimalloc keeps per-thread heaps small, which lowers a large build's peak
+/// RSS (measured in BENCHMARKS.md); see [`keep_freed_memory`] for `build`.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
