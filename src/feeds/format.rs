@@ -94,8 +94,12 @@ impl Fragments {
              <author><name>{author}</name></author>\n<generator>zhiku</generator>\n",
             rfc3339(meta.updated)
         );
+        // Sized once: grown by doubling, a feed's buffer was copied a few
+        // times and kept up to half unused while it waited for the writer.
+        const ATOM_END: &str = "</feed>\n";
+        atom.reserve_exact(fragments.iter().map(|f| f.atom.len()).sum::<usize>() + ATOM_END.len());
         fragments.iter().for_each(|f| atom.push_str(&f.atom));
-        atom.push_str("</feed>\n");
+        atom.push_str(ATOM_END);
 
         let mut rss = format!(
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\" \
@@ -105,8 +109,10 @@ impl Fragments {
              <generator>zhiku</generator>\n",
             rfc822(meta.updated)
         );
+        const RSS_END: &str = "</channel>\n</rss>\n";
+        rss.reserve_exact(fragments.iter().map(|f| f.rss.len()).sum::<usize>() + RSS_END.len());
         fragments.iter().for_each(|f| rss.push_str(&f.rss));
-        rss.push_str("</channel>\n</rss>\n");
+        rss.push_str(RSS_END);
 
         let head = json!({
             "version": "https://jsonfeed.org/version/1.1",
@@ -119,7 +125,8 @@ impl Fragments {
         });
         // The head is an object; its closing brace is replaced by the items.
         let head = head.to_string();
-        let mut json = String::with_capacity(head.len() + fragments.iter().map(|f| f.json.len() + 2).sum::<usize>());
+        let mut json =
+            String::with_capacity(head.len() + fragments.iter().map(|f| f.json.len() + 2).sum::<usize>() + 16);
         json.push_str(&head[..head.len() - 1]);
         json.push_str(",\"items\":[");
         for (i, f) in fragments.iter().enumerate() {
