@@ -16,16 +16,18 @@ use pulldown_cmark::Event;
 
 use crate::markdown::{self, BodyAdditions, Rendered};
 
+/// The character that ends every canonical 文号 (see `DocNumber`'s Display).
+const DOC_NUMBER_END: char = '号';
+
 /// Turns every 文号 of the library mentioned in body text into a link.
 pub struct ContentPass {
     matcher: Option<AhoCorasick>,
     /// (canonical 文号, URL) in pattern order.
     targets: Vec<(String, String)>,
-    /// A character every pattern holds, when there is one (号 ends every
-    /// canonical 文号): text without it is let through without running
-    /// the automaton. Few paragraphs name a 文号, and with one pattern per
-    /// policy the automaton's walk over every byte of every body was a
-    /// fifth of the render phase.
+    /// [`DOC_NUMBER_END`], when every pattern holds it: text without it is
+    /// let through without running the automaton. Few paragraphs name a
+    /// 文号, and with one pattern per policy the automaton's walk over every
+    /// byte of every body was a fifth of the render phase.
     required: Option<memchr::memmem::Finder<'static>>,
 }
 
@@ -40,8 +42,8 @@ impl ContentPass {
         });
         let required = numbers
             .iter()
-            .all(|(n, _)| n.contains('号'))
-            .then(|| memchr::memmem::Finder::new("号".as_bytes()).into_owned());
+            .all(|(n, _)| n.contains(DOC_NUMBER_END))
+            .then(|| memchr::memmem::Finder::new(DOC_NUMBER_END.encode_utf8(&mut [0; 4]).as_bytes()).into_owned());
         ContentPass { matcher, targets: numbers, required }
     }
 

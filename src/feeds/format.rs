@@ -125,10 +125,13 @@ impl Fragments {
         });
         // The head is an object; its closing brace is replaced by the items.
         let head = head.to_string();
-        let mut json =
-            String::with_capacity(head.len() + fragments.iter().map(|f| f.json.len() + 2).sum::<usize>() + 16);
+        const ITEMS_START: &str = ",\"items\":[";
+        const ITEMS_END: &str = "\n]}\n";
+        // Each item is preceded by a newline and, after the first, a comma.
+        let items: usize = fragments.iter().map(|f| f.json.len() + 2).sum();
+        let mut json = String::with_capacity(head.len() + ITEMS_START.len() + items + ITEMS_END.len());
         json.push_str(&head[..head.len() - 1]);
-        json.push_str(",\"items\":[");
+        json.push_str(ITEMS_START);
         for (i, f) in fragments.iter().enumerate() {
             if i > 0 {
                 json.push(',');
@@ -136,7 +139,7 @@ impl Fragments {
             json.push('\n');
             json.push_str(&f.json);
         }
-        json.push_str("\n]}\n");
+        json.push_str(ITEMS_END);
 
         vec![
             OutputFile { path: format!("{FEEDS_DIR}/{key}.atom"), bytes: atom.into_bytes() },
