@@ -153,15 +153,18 @@ pub fn build_in_ram(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<
     Ok(index)
 }
 
-/// The index document of `d`, the `ord`-th document of the build.
-fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> TantivyDocument {
+/// The index document of `d`, the `ord`-th document of the build, and the
+/// bytes of text it holds.
+fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> (TantivyDocument, usize) {
     let fields = Fields::of(schema);
     let field = |name: &str| schema.get_field(name).expect("field defined in schema()");
     let mut doc = TantivyDocument::default();
     let internal = d.internal.as_deref().unwrap_or_default();
     let texts = d.public_texts().into_iter().chain([("internal", Cut::Plain, internal.into())]);
+    let mut bytes = d.body.len() + internal.len();
     for (words_field, cut, text) in texts {
         let (words, grams) = analyzer.index_field(&text, cut);
+        bytes += words.len() + grams.len();
         doc.add_text(field(words_field), words);
         let bigram_field = BIGRAM_FIELDS.iter().find(|(name, _)| name.strip_suffix("_bg") == Some(words_field));
         if let Some((bigram_field, _)) = bigram_field {
@@ -184,12 +187,14 @@ fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> 
     doc.add_text(fields.body_text, &d.body);
     doc.add_text(fields.internal_text, internal);
     if let Some(detail) = &d.detail {
-        doc.add_text(fields.detail, detail.to_string());
+        let detail = detail.to_string();
+        bytes += detail.len();
+        doc.add_text(fields.detail, detail);
     }
     for facet in &d.facets {
         doc.add_facet(fields.facets, Facet::from_path(facet.iter()));
     }
-    doc
+    (doc, bytes)
 }
 
 /// Replaces documents in place, for `serve`: each `(ord, doc)` takes the
@@ -201,7 +206,7 @@ pub fn update(index: &Index, analyzer: &Analyzer, docs: &[(usize, &SearchDoc)]) 
     let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
     for (ord, doc) in docs {
         writer.delete_term(Term::from_field_text(path, &doc.path));
-        writer.add_document(document(&schema, analyzer, *ord, doc))?;
+        writer.add_document(document(&schema, analyzer, *ord, doc).0)?;
     }
     commit(&mut writer)?;
     Ok(())
@@ -209,10 +214,16 @@ pub fn update(index: &Index, analyzer: &Analyzer, docs: &[(usize, &SearchDoc)]) 
 
 /// Name of the tokenizer of `path`, which [`prepare_writing`] registers.
 const TAKEN_TOKENIZER: &str = "zhiku_path";
-/// Documents handed to tantivy but not yet taken by its indexing threads.
-/// tantivy queues up to 10,000, each with the body's words and bigrams
-/// (about 50 kB), which was half a gigabyte of the build's peak memory.
-const MAX_IN_FLIGHT: usize = 256;
+/// Bytes of segmented text (words, bigrams and stored text) analysed before
+/// tantivy indexes them, about 1,300 documents of the bench sites. Analysing
+/// and indexing take turns instead of running at once: jieba's dictionary
+/// and tantivy's term tables each want the processor caches, and on 2 cores
+/// the operator index phase took about 5 % less time this way (BENCHMARKS.md).
+/// The batch also bounds memory: tantivy would queue up to 10,000 documents,
+/// each with its body's words and bigrams (about 40 kB).
+const BATCH_BYTES: usize = 48 << 20;
+/// Documents segmented in one parallel step of a batch.
+const STEP: usize = 256;
 
 /// tantivy's raw tokenizer (one term for the whole text), counting each
 /// text it is given: an indexing thread tokenizes every document's `path`
@@ -241,14 +252,14 @@ fn prepare_writing(index: &Index) -> Arc<AtomicUsize> {
     taken
 }
 
-/// Waits until tantivy has taken all but [`MAX_IN_FLIGHT`] of the `added`
-/// documents. Should the count ever stall (it would if tantivy stopped
-/// tokenizing `path`), it stops waiting rather than hang the build.
-fn wait_for_room(taken: &AtomicUsize, added: usize) {
+/// Waits until tantivy has taken all `added` documents (the last few are
+/// still being indexed). Should the count ever stall (it would if tantivy
+/// stopped tokenizing `path`), it stops waiting rather than hang the build.
+fn wait_until_taken(taken: &AtomicUsize, added: usize) {
     let mut stalled = 0;
     let mut last = taken.load(Ordering::Relaxed);
-    while added.saturating_sub(last) > MAX_IN_FLIGHT && stalled < 2000 {
-        std::thread::sleep(std::time::Duration::from_millis(1));
+    while last < added && stalled < 10_000 {
+        std::thread::sleep(std::time::Duration::from_micros(200));
         let now = taken.load(Ordering::Relaxed);
         stalled = if now == last { stalled + 1 } else { 0 };
         last = now;
@@ -275,22 +286,30 @@ fn fill<D: std::borrow::Borrow<SearchDoc> + Send, T: Send>(
     // Two indexing threads: tantivy's own work is half of the phase. Ties
     // are broken by `ord` at query time, so segment layout does not matter.
     let mut writer = index.writer_with_num_threads(2, 400_000_000)?;
-    // Segmenting is the expensive part: do it on every core, a chunk at a
-    // time so memory stays bounded on large sites.
-    const CHUNK: usize = 256;
     let mut kept = Vec::with_capacity(count);
-    for start in (0..count).step_by(CHUNK) {
-        let made: Vec<(TantivyDocument, T)> = (start..count.min(start + CHUNK))
+    let mut batch: Vec<TantivyDocument> = Vec::new();
+    let mut batch_bytes = 0;
+    for start in (0..count).step_by(STEP) {
+        // Segmenting is the expensive part: do it on every core.
+        let made: Vec<(TantivyDocument, usize, T)> = (start..count.min(start + STEP))
             .into_par_iter()
             .map(|ord| {
                 let d = doc(ord);
-                (document(&schema, analyzer, ord, d.borrow()), keep(d))
+                let (made, bytes) = document(&schema, analyzer, ord, d.borrow());
+                (made, bytes, keep(d))
             })
             .collect();
-        for (made, k) in made {
-            writer.add_document(made)?;
+        for (made, bytes, k) in made {
+            batch.push(made);
+            batch_bytes += bytes;
             kept.push(k);
-            wait_for_room(&taken, kept.len());
+        }
+        if batch_bytes >= BATCH_BYTES || kept.len() == count {
+            for made in batch.drain(..) {
+                writer.add_document(made)?;
+            }
+            batch_bytes = 0;
+            wait_until_taken(&taken, kept.len());
         }
     }
     commit(&mut writer)?;
