@@ -119,6 +119,8 @@ pub struct Kept {
     pub config: Config,
     pub theme: Theme,
     pub descriptions: Vec<String>,
+    /// The pages `sitemap.xml` lists, which edits to existing files keep.
+    pub sitemap_pages: Vec<String>,
 }
 
 /// Phase timings, and the spinner that names the phase in progress.
@@ -293,14 +295,17 @@ fn write_staged(
         &mut |files| staging.write(files),
     );
     phase(report, "render+post-process");
-    match rendering {
-        Ok(problems) => report.diagnostics.extend(problems),
+    let sitemap_pages = match rendering {
+        Ok((problems, pages)) => {
+            report.diagnostics.extend(problems);
+            pages
+        }
         Err(e) => {
             staging.discard();
             failed(report, format!("cannot write the site: {e}"), KEPT);
             return None;
         }
-    }
+    };
     if report.diagnostics.has_errors() {
         staging.discard();
         return None;
@@ -381,6 +386,7 @@ fn write_staged(
         config: rendered.config,
         theme: rendered.theme,
         descriptions: rendered.descriptions,
+        sitemap_pages,
     })
 }
 

@@ -94,6 +94,7 @@ impl Session {
         }
         let before: Vec<(DocId, Option<search::SearchDoc>)> =
             edited.iter().map(|(id, _)| (*id, search::document(&self.kept.library, *id))).collect();
+        let dates_before: Vec<_> = edited.iter().map(|(id, _)| self.kept.library.docs[*id].date()).collect();
         let empty = Library::link(Vec::new(), self.options.as_of, &mut Diagnostics::new());
         let (mut docs, old) = std::mem::replace(&mut self.kept.library, empty).into_parts();
         let old = &old;
@@ -119,6 +120,10 @@ impl Session {
         diagnostics.extend(problems);
         if diagnostics.has_errors() {
             return (Outcome::Failed(diagnostics), false);
+        }
+        // Edits keep the set of pages, but a new date is a new <lastmod>.
+        if ids.iter().zip(&dates_before).any(|(&id, before)| library.docs[id].date() != *before) {
+            files.extend(render::sitemaps(&library, &self.kept.config, &self.kept.sitemap_pages));
         }
         mark("render");
         let out_dir = self.options.output_dir();

@@ -288,12 +288,12 @@ pub fn render_site_with(
     descriptions: Vec<String>,
 ) -> (Vec<OutputFile>, Vec<Diagnostic>) {
     let mut files = Vec::new();
-    let problems = render_site_into(library, config, theme, descriptions, &mut |batch| {
+    let rendered = render_site_into(library, config, theme, descriptions, &mut |batch| {
         files.extend(batch);
         Ok(())
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    (files, problems.unwrap_or_default())
+    (files, rendered.map(|(problems, _)| problems).unwrap_or_default())
 }
 
 /// Pages rendered per batch handed to `emit`: bounds the memory rendering
@@ -301,15 +301,16 @@ pub fn render_site_with(
 const RENDER_BATCH: usize = 1024;
 
 /// Renders every page of the site and hands them to `emit` in batches as
-/// they are made (see [`render_site`]). Returns the problems found, or the
-/// first error `emit` reported.
+/// they are made (see [`render_site`]). Returns the problems found and the
+/// pages the sitemap lists (for [`sitemaps`] after an edit), or the first
+/// error `emit` reported.
 pub fn render_site_into(
     library: &Library,
     config: &Config,
     theme: &Theme,
     descriptions: Vec<String>,
     emit: &mut dyn FnMut(Vec<OutputFile>) -> std::io::Result<()>,
-) -> std::io::Result<Vec<Diagnostic>> {
+) -> std::io::Result<(Vec<Diagnostic>, Vec<String>)> {
     let mut jobs: Vec<Job> = Vec::new();
     for (id, doc) in library.docs.iter().enumerate() {
         jobs.push(document_job(id, doc));
@@ -345,7 +346,8 @@ pub fn render_site_into(
         paths.extend(files.iter().map(|f| f.path.clone()));
         emit(files)?;
     }
-    let mut last = sitemaps(library, config, &paths);
+    let pages = sitemap_pages(&paths);
+    let mut last = sitemaps(library, config, &pages);
     last.push(OutputFile {
         path: "robots.txt".into(),
         bytes: format!("User-agent: *\nAllow: /\n\nSitemap: {}/sitemap.xml\n", config.base_url).into_bytes(),
@@ -355,7 +357,7 @@ pub fn render_site_into(
     emit(last)?;
     paths.sort();
     problems.extend(collisions(library, &paths));
-    Ok(problems)
+    Ok((problems, pages))
 }
 
 fn document_job(id: DocId, doc: &Document) -> Job {
@@ -1235,14 +1237,22 @@ fn collisions(library: &Library, paths: &[String]) -> Vec<Diagnostic> {
 
 const SITEMAP_LIMIT: usize = 50_000;
 
-/// `sitemap.xml`, split into numbered files plus an index past 50,000 URLs.
-fn sitemaps(library: &Library, config: &Config, paths: &[String]) -> Vec<OutputFile> {
+/// The output paths a sitemap lists, sorted: every page but the further
+/// pages of paginated lists.
+fn sitemap_pages(paths: &[String]) -> Vec<String> {
+    let mut pages: Vec<String> =
+        paths.iter().filter(|p| p.ends_with("index.html") && !p.contains("/page/")).cloned().collect();
+    pages.sort();
+    pages
+}
+
+/// `sitemap.xml` for `pages` (from [`sitemap_pages`]), split into numbered
+/// files plus an index past 50,000 URLs.
+pub fn sitemaps(library: &Library, config: &Config, pages: &[String]) -> Vec<OutputFile> {
     let lastmod: BTreeMap<String, String> =
         library.docs.iter().filter_map(|d| d.date().map(|date| (output_path(&d.url), date.to_string()))).collect();
-    let mut paths: Vec<&String> = paths.iter().filter(|p| p.ends_with("index.html") && !p.contains("/page/")).collect();
-    paths.sort();
-    let entries: Vec<String> = paths
-        .into_iter()
+    let entries: Vec<String> = pages
+        .iter()
         .map(|path| {
             let url = format!("/{}", path.trim_end_matches("index.html"));
             let loc = format!("{}{}", config.base_url, encode_url_path(&url));

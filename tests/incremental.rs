@@ -80,6 +80,9 @@ fn edits_applied_in_place_match_a_full_build() {
         "首次申领社会保障卡有三种方式（含增量校验词鹦鹉螺）",
     );
     session = applied(session, &[qa]);
+    // A new date moves the Q&A in date-ordered lists and in the sitemap.
+    let qa = edit(root, "qa/shebao/card-apply.md", "updated = 2026-03-02", "updated = 2026-03-05");
+    session = applied(session, &[qa]);
     let policy = edit(
         root,
         "policies/laws/6fc498e8a735.md",
@@ -96,6 +99,7 @@ fn edits_applied_in_place_match_a_full_build() {
     let b: BTreeMap<String, Vec<u8>> = read_tree(&root.join("public-full")).into_iter().collect();
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     let mut compared = 0;
+    let mut differing = Vec::new();
     for (path, bytes) in &a {
         // The change log says what changed since the build before, which
         // differs by design; the vocabulary's costs and the summary of the
@@ -105,11 +109,12 @@ fn edits_applied_in_place_match_a_full_build() {
         }
         if path.starts_with("search/index/terms/") {
             assert_eq!(postings(bytes), postings(&b[path]), "{path}");
-        } else {
-            assert!(bytes == &b[path], "{path} differs from a full build");
+        } else if bytes != &b[path] {
+            differing.push(path.as_str());
         }
         compared += 1;
     }
+    assert!(differing.is_empty(), "these differ from a full build: {differing:?}");
     assert!(compared > 1000, "{compared}");
 
     let index = OperatorIndex::open(&root.join("operator-incremental")).unwrap();
