@@ -5,8 +5,9 @@
 //!
 //! Anything else (a file added, removed or renamed, a draft, configuration,
 //! templates, a new taxonomy term or facet value) asks for a full build,
-//! which is always correct. Sitemaps, the public vocabulary's word costs and
-//! other documents' BM25 field averages are refreshed by full builds only.
+//! which is always correct. `sitemap.xml` is rewritten when an edit changes
+//! a date; the public vocabulary's word costs and other documents' BM25
+//! field averages are refreshed by full builds only.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -94,11 +95,12 @@ impl Session {
         }
         let before: Vec<(DocId, Option<search::SearchDoc>)> =
             edited.iter().map(|(id, _)| (*id, search::document(&self.kept.library, *id))).collect();
-        let dates_before: Vec<_> = edited.iter().map(|(id, _)| self.kept.library.docs[*id].date()).collect();
         let empty = Library::link(Vec::new(), self.options.as_of, &mut Diagnostics::new());
         let (mut docs, old) = std::mem::replace(&mut self.kept.library, empty).into_parts();
         let old = &old;
+        let mut new_date = false;
         for (id, document) in parsed {
+            new_date |= docs[id].date() != document.date();
             docs[id] = document;
         }
         mark("parse");
@@ -122,7 +124,7 @@ impl Session {
             return (Outcome::Failed(diagnostics), false);
         }
         // Edits keep the set of pages, but a new date is a new <lastmod>.
-        if ids.iter().zip(&dates_before).any(|(&id, before)| library.docs[id].date() != *before) {
+        if new_date {
             files.extend(render::sitemaps(&library, &self.kept.config, &self.kept.sitemap_pages));
         }
         mark("render");

@@ -115,6 +115,8 @@ fn edits_applied_in_place_match_a_full_build() {
         compared += 1;
     }
     assert!(differing.is_empty(), "these differ from a full build: {differing:?}");
+    let sitemap = String::from_utf8_lossy(&a["sitemap.xml"]);
+    assert!(sitemap.contains("/qa/shebao/card-apply/</loc><lastmod>2026-03-05</lastmod>"), "{sitemap}");
     assert!(compared > 1000, "{compared}");
 
     let index = OperatorIndex::open(&root.join("operator-incremental")).unwrap();

@@ -74,7 +74,7 @@ fn schema() -> Schema {
         builder.add_text_field(name, words.clone());
     }
     // `path` is a raw term like STRING, through a tokenizer that counts the
-    // documents tantivy has taken (see `fill`).
+    // documents tantivy has taken (see `wait_until_taken`).
     let path = TextOptions::default()
         .set_indexing_options(TextFieldIndexing::default().set_tokenizer(TAKEN_TOKENIZER))
         .set_stored();
@@ -131,8 +131,9 @@ pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Re
     Ok(index)
 }
 
-/// [`build`] for documents made one chunk at a time by `doc(ord)`, so only
-/// a chunk of them is ever in memory; returns `keep(doc)` for each.
+/// [`build`] for documents made [`STEP`] at a time by `doc(ord)`, so only
+/// one batch of them ([`BATCH_BYTES`]) is ever in memory; returns
+/// `keep(doc)` for each.
 pub fn build_streaming<T: Send>(
     dir: &Path,
     count: usize,
@@ -220,10 +221,13 @@ const TAKEN_TOKENIZER: &str = "zhiku_path";
 /// and tantivy's term tables each want the processor caches, and on 2 cores
 /// the operator index phase took about 5 % less time this way (BENCHMARKS.md).
 /// The batch also bounds memory: tantivy would queue up to 10,000 documents,
-/// each with its body's words and bigrams (about 40 kB).
+/// each about 40 kB as [`document`] counts them.
 const BATCH_BYTES: usize = 48 << 20;
-/// Documents segmented in one parallel step of a batch.
+/// Documents segmented in one parallel step of a batch; a batch ends after
+/// the step that reaches [`BATCH_BYTES`], so it may exceed it by one step.
 const STEP: usize = 256;
+/// How long [`wait_until_taken`] waits for tantivy to take a document.
+const STALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// tantivy's raw tokenizer (one term for the whole text), counting each
 /// text it is given: an indexing thread tokenizes every document's `path`
@@ -256,12 +260,14 @@ fn prepare_writing(index: &Index) -> Arc<AtomicUsize> {
 /// still being indexed). Should the count ever stall (it would if tantivy
 /// stopped tokenizing `path`), it stops waiting rather than hang the build.
 fn wait_until_taken(taken: &AtomicUsize, added: usize) {
-    let mut stalled = 0;
     let mut last = taken.load(Ordering::Relaxed);
-    while last < added && stalled < 10_000 {
+    let mut progressed = std::time::Instant::now();
+    while last < added && progressed.elapsed() < STALL_TIMEOUT {
         std::thread::sleep(std::time::Duration::from_micros(200));
         let now = taken.load(Ordering::Relaxed);
-        stalled = if now == last { stalled + 1 } else { 0 };
+        if now != last {
+            progressed = std::time::Instant::now();
+        }
         last = now;
     }
 }
@@ -291,25 +297,29 @@ fn fill<D: std::borrow::Borrow<SearchDoc> + Send, T: Send>(
     let mut batch_bytes = 0;
     for start in (0..count).step_by(STEP) {
         // Segmenting is the expensive part: do it on every core.
-        let made: Vec<(TantivyDocument, usize, T)> = (start..count.min(start + STEP))
+        let segmented: Vec<(TantivyDocument, usize, T)> = (start..count.min(start + STEP))
             .into_par_iter()
             .map(|ord| {
-                let d = doc(ord);
-                let (made, bytes) = document(&schema, analyzer, ord, d.borrow());
-                (made, bytes, keep(d))
+                let source = doc(ord);
+                let (indexed, bytes) = document(&schema, analyzer, ord, source.borrow());
+                (indexed, bytes, keep(source))
             })
             .collect();
-        for (made, bytes, k) in made {
-            batch.push(made);
+        for (indexed, bytes, k) in segmented {
+            batch.push(indexed);
             batch_bytes += bytes;
             kept.push(k);
         }
-        if batch_bytes >= BATCH_BYTES || kept.len() == count {
-            for made in batch.drain(..) {
-                writer.add_document(made)?;
+        let last = kept.len() == count;
+        if batch_bytes >= BATCH_BYTES || last {
+            for indexed in batch.drain(..) {
+                writer.add_document(indexed)?;
             }
             batch_bytes = 0;
-            wait_until_taken(&taken, kept.len());
+            // The commit below waits for the last batch.
+            if !last {
+                wait_until_taken(&taken, kept.len());
+            }
         }
     }
     commit(&mut writer)?;
