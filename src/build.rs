@@ -70,6 +70,9 @@ pub struct BuildReport {
     /// All files written.
     pub files: usize,
     pub phases: Vec<(&'static str, Duration)>,
+    /// Steps that share a phase with others, on every core at once: their
+    /// time summed over the threads (see [`BuildReport::timings`]).
+    pub thread_time: Vec<(&'static str, Duration)>,
     pub feeds: feeds::FeedStats,
     pub public_index: search::public_index::PublicIndexStats,
     pub elapsed: Duration,
@@ -78,9 +81,17 @@ pub struct BuildReport {
 }
 
 impl BuildReport {
-    /// Per-phase timings, one `phase: seconds` line each.
+    /// Per-phase timings, one `phase: seconds` line each, then the steps
+    /// inside the phases that run them together (load and validate, render
+    /// and post-process), in time summed over the threads.
     pub fn timings(&self) -> String {
-        self.phases.iter().map(|(name, d)| format!("  {name:<22} {:>8.3} s\n", d.as_secs_f64())).collect()
+        let line = |(name, d): &(&str, Duration)| format!("  {name:<22} {:>8.3} s\n", d.as_secs_f64());
+        let mut out: String = self.phases.iter().map(line).collect();
+        if !self.thread_time.is_empty() {
+            out.push_str("  (inside those phases, summed over the threads:)\n");
+            out.extend(self.thread_time.iter().map(|(name, d)| line(&(&format!("  {name}"), *d))));
+        }
+        out
     }
 
     /// The one-line summary printed at the end of a build.
@@ -119,7 +130,9 @@ pub struct Kept {
     pub config: Config,
     pub theme: Theme,
     pub descriptions: Vec<String>,
-    /// The pages `sitemap.xml` lists, which edits to existing files keep.
+    /// The pages `sitemap.xml` lists. Edits to existing files never add or
+    /// remove pages, so `serve` rewrites the sitemap from this list when an
+    /// edit changes a date.
     pub sitemap_pages: Vec<String>,
 }
 
@@ -201,6 +214,8 @@ fn prepare(options: &BuildOptions, report: &mut BuildReport) -> Option<Rendered>
         (theme, analyzer, loaded)
     });
     phases.mark("load+validate", "关联文件、计算有效性…");
+    report.thread_time.push(("parse+schema", loaded.parse_time));
+    report.thread_time.push(("privacy gate", loaded.inspect_time));
     report.diagnostics.extend(loaded.diagnostics);
     let library = Library::link(loaded.documents, options.as_of, &mut report.diagnostics);
     phases.mark("link", "渲染页面…");
@@ -296,9 +311,11 @@ fn write_staged(
     );
     phase(report, "render+post-process");
     let sitemap_pages = match rendering {
-        Ok((problems, pages)) => {
-            report.diagnostics.extend(problems);
-            pages
+        Ok(rendering) => {
+            report.diagnostics.extend(rendering.problems);
+            report.thread_time.push(("render", rendering.render_time));
+            report.thread_time.push(("post-process", rendering.post_process_time));
+            rendering.sitemap_pages
         }
         Err(e) => {
             staging.discard();

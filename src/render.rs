@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use include_dir::{Dir, include_dir};
 use rayon::prelude::*;
@@ -255,6 +257,8 @@ struct Site<'a> {
     dimensions: crate::profile::Dimensions,
     /// 文号 autolinks and other passes over rendered bodies.
     content_pass: ContentPass,
+    /// Nanoseconds spent in [`finish_page`], summed over the threads.
+    post_processing: AtomicU64,
 }
 
 /// One restricted `[audience]` dimension, as the policy page shows it.
@@ -293,7 +297,7 @@ pub fn render_site_with(
         Ok(())
     });
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    (files, rendered.map(|(problems, _)| problems).unwrap_or_default())
+    (files, rendered.map(|rendering| rendering.problems).unwrap_or_default())
 }
 
 /// Pages rendered per batch handed to `emit`: bounds the memory rendering
@@ -301,16 +305,15 @@ pub fn render_site_with(
 const RENDER_BATCH: usize = 1024;
 
 /// Renders every page of the site and hands them to `emit` in batches as
-/// they are made (see [`render_site`]). Returns the problems found and the
-/// pages the sitemap lists (for [`sitemaps`] after an edit), or the first
-/// error `emit` reported.
+/// they are made (see [`render_site`]). Returns what else it found, or the
+/// first error `emit` reported.
 pub fn render_site_into(
     library: &Library,
     config: &Config,
     theme: &Theme,
     descriptions: Vec<String>,
     emit: &mut dyn FnMut(Vec<OutputFile>) -> std::io::Result<()>,
-) -> std::io::Result<(Vec<Diagnostic>, Vec<String>)> {
+) -> std::io::Result<SiteRendering> {
     let mut jobs: Vec<Job> = Vec::new();
     for (id, doc) in library.docs.iter().enumerate() {
         jobs.push(document_job(id, doc));
@@ -340,8 +343,10 @@ pub fn render_site_into(
     let site = Site::new(library, config, &tera, descriptions);
     let mut paths: Vec<String> = Vec::new();
     let mut problems = Vec::new();
+    let mut busy = Duration::ZERO;
     for batch in jobs.chunks(RENDER_BATCH) {
-        let (files, batch_problems) = site.render_jobs(batch);
+        let (files, batch_problems, batch_busy) = site.render_jobs(batch);
+        busy += batch_busy;
         problems.extend(batch_problems);
         paths.extend(files.iter().map(|f| f.path.clone()));
         emit(files)?;
@@ -357,7 +362,25 @@ pub fn render_site_into(
     emit(last)?;
     paths.sort();
     problems.extend(collisions(library, &paths));
-    Ok((problems, pages))
+    let post_process_time = site.post_processing_time();
+    Ok(SiteRendering {
+        problems,
+        sitemap_pages: pages,
+        render_time: busy.saturating_sub(post_process_time),
+        post_process_time,
+    })
+}
+
+/// What [`render_site_into`] found besides the pages it handed over.
+pub struct SiteRendering {
+    pub problems: Vec<Diagnostic>,
+    /// The pages `sitemap.xml` lists, for [`sitemaps`] after an edit.
+    pub sitemap_pages: Vec<String>,
+    /// Time in templates and Markdown, and apart in the lol_html passes
+    /// ([`finish_page`]), each summed over the threads: pages go through
+    /// both on every core at once, so the phase's wall time has no split.
+    pub render_time: Duration,
+    pub post_process_time: Duration,
 }
 
 fn document_job(id: DocId, doc: &Document) -> Job {
@@ -440,7 +463,8 @@ pub fn render_changed(
     jobs.push(Job::Search);
     jobs.push(Job::Feeds);
     let tera = site_tera(library, config, theme);
-    Some(Site::new(library, config, &tera, descriptions).render_jobs(&jobs))
+    let (files, problems, _) = Site::new(library, config, &tera, descriptions).render_jobs(&jobs);
+    Some((files, problems))
 }
 
 /// The theme's templates with the site's global values.
@@ -460,22 +484,44 @@ impl<'a> Site<'a> {
         let numbers: Vec<(String, String)> =
             library.doc_numbers().map(|(n, id)| (n.to_string(), library.docs[id].url.clone())).collect();
         let content_pass = ContentPass::new(numbers);
-        Site { library, config, tera, summaries, descriptions, dimensions, content_pass }
+        Site {
+            library,
+            config,
+            tera,
+            summaries,
+            descriptions,
+            dimensions,
+            content_pass,
+            post_processing: AtomicU64::new(0),
+        }
     }
 
-    /// Renders `jobs` on every core.
-    fn render_jobs(&self, jobs: &[Job]) -> (Vec<OutputFile>, Vec<Diagnostic>) {
-        let results: Vec<Result<Vec<OutputFile>, Diagnostic>> =
-            jobs.par_iter().map(|job| self.render_job(job, &self.content_pass)).collect();
+    /// Renders `jobs` on every core; also returns the time they took,
+    /// summed over the threads.
+    fn render_jobs(&self, jobs: &[Job]) -> (Vec<OutputFile>, Vec<Diagnostic>, Duration) {
+        let results: Vec<(Result<Vec<OutputFile>, Diagnostic>, Duration)> = jobs
+            .par_iter()
+            .map(|job| {
+                let start = Instant::now();
+                (self.render_job(job, &self.content_pass), start.elapsed())
+            })
+            .collect();
         let mut files = Vec::new();
         let mut problems = Vec::new();
-        for result in results {
+        let mut busy = Duration::ZERO;
+        for (result, took) in results {
+            busy += took;
             match result {
                 Ok(mut out) => files.append(&mut out),
                 Err(problem) => problems.push(problem),
             }
         }
-        (files, problems)
+        (files, problems, busy)
+    }
+
+    /// Time spent in [`finish_page`] so far, summed over the threads.
+    fn post_processing_time(&self) -> Duration {
+        Duration::from_nanos(self.post_processing.load(Ordering::Relaxed))
     }
 }
 
@@ -602,7 +648,9 @@ impl Site<'_> {
         let mut html = Vec::new();
         match self.tera.render_to(template, context, &mut html) {
             Ok(()) => {
+                let start = Instant::now();
                 let mut html = finish_page(html, self.config.domain());
+                self.post_processing.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
                 // Pages wait in memory for the writer, and a grown buffer can
                 // be up to half unused (100 MB more at the peak of a 100k
                 // build). Shrinking in place keeps the block under mimalloc,

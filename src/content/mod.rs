@@ -7,6 +7,7 @@ pub mod doc_number;
 pub mod front_matter;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
 use rayon::prelude::*;
@@ -239,6 +240,11 @@ pub struct Loaded {
     pub documents: Vec<Document>,
     pub assets: Vec<PathBuf>,
     pub diagnostics: Diagnostics,
+    /// Time spent parsing and, apart, inspecting the files, summed over
+    /// the threads: the two overlap with reading, so the phase's wall time
+    /// cannot be split between them.
+    pub parse_time: Duration,
+    pub inspect_time: Duration,
 }
 
 /// Reads and validates every file under `root/content`, in parallel.
@@ -287,11 +293,13 @@ pub fn load_inspecting(
 
     let parse = |relative: &String, source: std::io::Result<String>| match source {
         Ok(source) => {
+            let start = Instant::now();
             let (document, mut problems) = parse_document(relative, &source, config);
+            let parsed = Instant::now();
             if let Some(document) = document.as_ref().filter(|d| include_drafts || !d.draft) {
                 problems.extend(inspect(document, &source));
             }
-            (document, problems)
+            (document, problems, parsed - start, parsed.elapsed())
         }
         Err(e) => (
             None,
@@ -299,6 +307,8 @@ pub fn load_inspecting(
                 Diagnostic::error(format!("{CONTENT_DIR}/{relative}"), None, format!("cannot read the file: {e}"))
                     .with_hint("content files must be UTF-8 text"),
             ],
+            Duration::ZERO,
+            Duration::ZERO,
         ),
     };
     // On a cold page cache every read waits for the disk, and one reader
@@ -331,7 +341,10 @@ pub fn load_inspecting(
     });
 
     let mut documents = Vec::with_capacity(results.len());
-    for (document, problems) in results {
+    let (mut parse_time, mut inspect_time) = (Duration::ZERO, Duration::ZERO);
+    for (document, problems, parsing, inspecting) in results {
+        parse_time += parsing;
+        inspect_time += inspecting;
         diagnostics.extend(problems);
         if let Some(document) = document
             && (include_drafts || !document.draft)
@@ -339,7 +352,7 @@ pub fn load_inspecting(
             documents.push(document);
         }
     }
-    Loaded { documents, assets, diagnostics }
+    Loaded { documents, assets, diagnostics, parse_time, inspect_time }
 }
 
 fn relative_path(base: &Path, path: &Path) -> String {
