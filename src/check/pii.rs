@@ -79,25 +79,55 @@ fn is_digit(c: char) -> bool {
     digit_value(c).is_some()
 }
 
+/// Bytes that can start a digit or a link: ASCII digits, `h`/`H`, and the
+/// lead byte of the full-width digits (U+FF10–FF19 are EF BC 90–99). Text
+/// between them is skipped without decoding it: this runs over every
+/// character of the site on every build.
+const MAY_MATTER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = b'0';
+    while b <= b'9' {
+        table[b as usize] = true;
+        b += 1;
+    }
+    table[b'h' as usize] = true;
+    table[b'H' as usize] = true;
+    table[0xEF] = true;
+    table
+};
+
 fn digit_runs(text: &str) -> Vec<Run> {
+    let bytes = text.as_bytes();
     let mut runs = Vec::new();
     let mut cur: Option<Run> = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    let mut i = 0;
+    while i < bytes.len() {
+        if cur.is_none() {
+            // Outside a run, a character that is neither a digit nor `h`
+            // changes nothing. The bytes found are ASCII or lead bytes, so
+            // `i` stays on a character boundary.
+            match bytes[i..].iter().position(|&b| MAY_MATTER[b as usize]) {
+                Some(skip) => i += skip,
+                None => break,
+            }
+        }
+        let Some(c) = text[i..].chars().next() else { break };
         if let Some(d) = digit_value(c) {
             let run = cur.get_or_insert_with(|| Run { start: i, end: i, digits: String::new() });
             run.digits.push(char::from(b'0' + d));
-            run.end = i + c.len_utf8();
+            i += c.len_utf8();
+            run.end = i;
             continue;
         }
         runs.extend(cur.take());
-        if matches!(c, 'h' | 'H') && starts_url(&text[i..]) {
+        i += c.len_utf8();
+        if matches!(c, 'h' | 'H') && starts_url(&text[i - 1..]) {
             // Numbers in links (article ids, dates in paths) are not personal data. The link ends at
             // whitespace, and also at the first non-ASCII character: Chinese text usually runs
             // straight on after a link with no space, and swallowing the rest of the paragraph would
             // hide real numbers.
-            while chars.peek().is_some_and(|&(_, c)| c.is_ascii() && !c.is_ascii_whitespace()) {
-                chars.next();
+            while bytes.get(i).is_some_and(|b| b.is_ascii() && !b.is_ascii_whitespace()) {
+                i += 1;
             }
         }
     }
