@@ -85,11 +85,11 @@ impl BuildReport {
     /// inside the phases that run them together (load and validate, render
     /// and post-process), in time summed over the threads.
     pub fn timings(&self) -> String {
-        let line = |(name, d): &(&str, Duration)| format!("  {name:<22} {:>8.3} s\n", d.as_secs_f64());
-        let mut out: String = self.phases.iter().map(line).collect();
+        let mut out: String =
+            self.phases.iter().map(|(name, d)| format!("  {name:<22} {:>8.3} s\n", d.as_secs_f64())).collect();
         if !self.thread_time.is_empty() {
             out.push_str("  (inside those phases, summed over the threads:)\n");
-            out.extend(self.thread_time.iter().map(|(name, d)| line(&(&format!("  {name}"), *d))));
+            out.extend(self.thread_time.iter().map(|(name, d)| format!("    {name:<20} {:>8.3} s\n", d.as_secs_f64())));
         }
         out
     }

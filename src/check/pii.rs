@@ -120,8 +120,9 @@ fn digit_runs(text: &str) -> Vec<Run> {
             continue;
         }
         runs.extend(cur.take());
+        let at = i;
         i += c.len_utf8();
-        if matches!(c, 'h' | 'H') && starts_url(&text[i - 1..]) {
+        if matches!(c, 'h' | 'H') && starts_url(&text[at..]) {
             // Numbers in links (article ids, dates in paths) are not personal data. The link ends at
             // whitespace, and also at the first non-ASCII character: Chinese text usually runs
             // straight on after a link with no space, and swallowing the rest of the paragraph would
