@@ -123,20 +123,22 @@ impl Fields {
     }
 }
 
-/// tantivy's defaults, except that each indexing thread compresses its own
-/// document store blocks. By default a thread per segment does it, and
-/// every block, about as large as the bodies it holds, is copied to that
-/// thread and freed there: the 6k build took 1 to 3 % longer, and the 100k
-/// build about 2 % (BENCHMARKS.md). Serialised in `meta.json`, so `update` in
-/// `serve` does the same. (tantivy hides this field from its docs; a
-/// tantivy that drops it fails to compile here, not at run time.)
-fn settings() -> tantivy::IndexSettings {
-    tantivy::IndexSettings { docstore_compress_dedicated_thread: false, ..Default::default() }
+/// A new index of [`schema`] with tantivy's defaults, except that each
+/// indexing thread compresses its own document store blocks. By default a
+/// thread per segment does it, and every block, about as large as the
+/// bodies it holds, is copied to that thread and freed there: the 6k build
+/// took 1 to 3 % longer, and the 100k build about 2 % (BENCHMARKS.md).
+/// Serialised in `meta.json`, so `update` in `serve` does the same.
+/// (tantivy hides this field from its docs; a tantivy that drops it fails
+/// to compile here, not at run time.)
+fn new_index() -> tantivy::IndexBuilder {
+    let settings = tantivy::IndexSettings { docstore_compress_dedicated_thread: false, ..Default::default() };
+    Index::builder().schema(schema()).settings(settings)
 }
 
 fn create_in_dir(dir: &Path) -> tantivy::Result<Index> {
     std::fs::create_dir_all(dir)?;
-    Index::builder().schema(schema()).settings(settings()).create_in_dir(dir)
+    new_index().create_in_dir(dir)
 }
 
 /// Builds a fresh index of `docs` in `dir` (which must be empty or absent).
@@ -163,7 +165,7 @@ pub fn build_streaming<T: Send>(
 
 /// The same in memory, for evaluation and tests.
 pub fn build_in_ram(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Index> {
-    let index = Index::builder().schema(schema()).settings(settings()).create_in_ram()?;
+    let index = new_index().create_in_ram()?;
     fill(&index, docs.len(), &|i| &docs[i], &|_| (), analyzer)?;
     Ok(index)
 }
