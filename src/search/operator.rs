@@ -175,22 +175,32 @@ pub fn build_in_ram(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<
 fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> (TantivyDocument, usize) {
     let fields = Fields::of(schema);
     let field = |name: &str| schema.get_field(name).expect("field defined in schema()");
-    let mut doc = TantivyDocument::default();
     let internal = d.internal.as_deref().unwrap_or_default();
     let texts = d.public_texts().into_iter().chain([("internal", Cut::Plain, internal.into())]);
-    let mut bytes = d.body.len() + internal.len();
+    let mut analysed: Vec<(Field, String)> = Vec::with_capacity(16);
     for (words_field, cut, text) in texts {
         let (words, grams) = analyzer.index_field(&text, cut);
-        bytes += words.len() + grams.len();
-        doc.add_text(field(words_field), words);
+        analysed.push((field(words_field), words));
         let bigram_field = BIGRAM_FIELDS.iter().find(|(name, _)| name.strip_suffix("_bg") == Some(words_field));
         if let Some((bigram_field, _)) = bigram_field {
-            doc.add_text(field(bigram_field), grams);
+            analysed.push((field(bigram_field), grams));
         }
     }
+    let segmented: usize = analysed.iter().map(|(_, text)| text.len()).sum();
     let (full, initials) = analyzer.index_pinyin(&d.title);
-    doc.add_text(field("title_py"), full.join(" "));
-    doc.add_text(field("title_pyi"), initials.join(" "));
+    analysed.push((field("title_py"), full.join(" ")));
+    analysed.push((field("title_pyi"), initials.join(" ")));
+    let detail = d.detail.as_ref().map(|detail| detail.to_string());
+    let detail_len = detail.as_ref().map_or(0, String::len);
+    let analysed_len: usize = analysed.iter().map(|(_, text)| text.len()).sum();
+    let bytes = d.body.len() + internal.len() + segmented + detail_len;
+    // Sized for everything added below, so the document is not copied as it
+    // grows (it starts at 1 KB; a body's words and bigrams are tens of KB).
+    let stored = d.path.len() + d.kind.len() + d.url.len() + d.title.len() + d.body.len() + internal.len();
+    let mut doc = TantivyDocument::with_capacity(analysed_len + stored + detail_len + 512);
+    for (field, text) in &analysed {
+        doc.add_text(*field, text);
+    }
     doc.add_u64(field(ORD_FIELD), ord as u64);
     doc.add_text(fields.path, &d.path);
     doc.add_text(fields.kind, &d.kind);
@@ -203,9 +213,7 @@ fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> 
     doc.add_text(fields.date, d.date.as_deref().unwrap_or(""));
     doc.add_text(fields.body_text, &d.body);
     doc.add_text(fields.internal_text, internal);
-    if let Some(detail) = &d.detail {
-        let detail = detail.to_string();
-        bytes += detail.len();
+    if let Some(detail) = detail {
         doc.add_text(fields.detail, detail);
     }
     for facet in &d.facets {
