@@ -245,48 +245,45 @@ impl Source {
     /// Every term of every public field and segment that the static index
     /// keeps, in the order of one walk over the term dictionaries (each
     /// read once, also for its pairs-only entry), and their postings in all.
-    fn terms(&self, searcher: &Searcher) -> tantivy::Result<(Vec<TermAt>, u64)> {
+    fn terms(&self, searcher: &Searcher) -> tantivy::Result<(Terms, u64)> {
         // One walk per segment and field, on every core: walked one after
         // another they kept a core idle for a tenth of the phase at 6k.
         let walks: Vec<(usize, usize)> = (0..searcher.segment_readers().len())
             .flat_map(|s| self.fields.iter().enumerate().filter(|(_, f)| !f.pairs_only).map(move |(f, _)| (s, f)))
             .collect();
-        let parts =
+        let walked =
             walks.into_par_iter().map(|(s, f)| self.walk(searcher, s, f)).collect::<tantivy::Result<Vec<_>>>()?;
-        let mut found = Vec::with_capacity(parts.iter().map(|(part, _)| part.len()).sum());
-        let mut postings = 0;
-        for (part, part_postings) in parts {
-            found.extend(part);
-            postings += part_postings;
-        }
-        Ok((found, postings))
+        let postings = walked.iter().map(|(_, postings)| postings).sum();
+        Ok((Terms::new(walked.into_iter().map(|(part, _)| part).collect()), postings))
     }
 
     /// The terms of public field `f` in segment `s`, with those of the
     /// pairs-only entries of the same field, and their postings in all.
-    fn walk(&self, searcher: &Searcher, s: usize, f: usize) -> tantivy::Result<(Vec<TermAt>, u64)> {
+    fn walk(&self, searcher: &Searcher, s: usize, f: usize) -> tantivy::Result<(Walk, u64)> {
         let also: Vec<usize> = (0..self.fields.len())
             .filter(|&g| self.fields[g].pairs_only && self.fields[g].field == self.fields[f].field)
             .collect();
         let inverted = searcher.segment_reader(s as u32).inverted_index(self.fields[f].field)?;
-        let mut found = Vec::new();
+        let mut walk = Walk { terms: Vec::new(), texts: String::new() };
         let mut postings = 0u64;
         let mut terms = inverted.terms().stream()?;
         while terms.advance() {
             let Ok(text) = std::str::from_utf8(terms.key()) else { continue };
             let info = terms.value();
+            let start = walk.texts.len() as u32;
+            walk.texts.push_str(text);
             for field in std::iter::once(f).chain(also.iter().copied().filter(|&g| self.keeps(g, text))) {
                 postings += u64::from(info.doc_freq);
-                found.push(TermAt {
+                walk.terms.push(TermAt {
                     hash: fnv1a(&[self.fields[field].prefix.as_bytes(), b":", terms.key()]),
                     segment: s as u32,
                     field: field as u32,
                     info: info.clone(),
-                    text: text.into(),
+                    text: start..start + text.len() as u32,
                 });
             }
         }
-        Ok((found, postings))
+        Ok((walk, postings))
     }
 
     /// What reading postings needs of each segment.
@@ -359,7 +356,7 @@ impl Source {
         &self,
         searcher: &Searcher,
         first: usize,
-        terms: &[TermAt],
+        terms: &Terms,
         shards: Vec<&[u32]>,
         doc_number_postings: &BTreeMap<usize, Vec<(String, u32)>>,
         emit: Emit,
@@ -378,13 +375,13 @@ impl Source {
         let mut files = Vec::with_capacity(shards.len());
         for (shard, places) in (first..).zip(shards) {
             let mut lists: BTreeMap<String, Vec<(u32, f32)>> = BTreeMap::new();
-            for term in places.iter().map(|&place| &terms[place as usize]) {
+            for (term, text) in places.iter().map(|&place| terms.at(place)) {
                 let field = term.field as usize;
                 let prefix = self.fields[field].prefix;
                 key.clear();
                 key.push_str(prefix);
                 key.push(':');
-                key.push_str(&term.text);
+                key.push_str(text);
                 let list = match lists.get_mut(key.as_str()) {
                     Some(list) => list,
                     None => lists.entry(key.clone()).or_default(),
@@ -399,7 +396,7 @@ impl Source {
                     list,
                 )?;
                 if prefix == "w" && occurrences > 0 {
-                    *words.entry(term.text.to_string()).or_default() += occurrences;
+                    *words.entry(text.to_string()).or_default() += occurrences;
                 }
             }
             for (term, doc) in doc_number_postings.get(&shard).into_iter().flatten() {
@@ -420,6 +417,55 @@ impl Source {
     }
 }
 
+/// The terms of every walk, in walk order, numbered from 0 across the walks
+/// (a term's "place"). The walks are kept as they were made: joined into
+/// one list, the copy took one core a tenth of the phase at 6k, most of it
+/// the kernel handing out fresh memory.
+struct Terms {
+    walks: Vec<Walk>,
+    /// The place of each walk's first term.
+    starts: Vec<usize>,
+}
+
+/// The terms of one walk, and their texts one after another (a text of its
+/// own per term was half a million allocations at 6k, all freed at the end
+/// of the phase on one core).
+struct Walk {
+    terms: Vec<TermAt>,
+    texts: String,
+}
+
+impl Terms {
+    fn new(walks: Vec<Walk>) -> Terms {
+        let starts = walks
+            .iter()
+            .scan(0, |next, walk| {
+                let start = *next;
+                *next += walk.terms.len();
+                Some(start)
+            })
+            .collect();
+        Terms { walks, starts }
+    }
+
+    fn len(&self) -> usize {
+        self.walks.iter().map(|walk| walk.terms.len()).sum()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &TermAt> {
+        self.walks.iter().flat_map(|walk| &walk.terms)
+    }
+
+    /// The term at `place`, and its text.
+    fn at(&self, place: u32) -> (&TermAt, &str) {
+        let place = place as usize;
+        let k = self.starts.partition_point(|&start| start <= place) - 1;
+        let walk = &self.walks[k];
+        let term = &walk.terms[place - self.starts[k]];
+        (term, &walk.texts[term.text.start as usize..term.text.end as usize])
+    }
+}
+
 /// A term of one public field in one segment, as its dictionary gave it.
 struct TermAt {
     /// FNV-1a of `prefix:text`, which picks its shard.
@@ -428,16 +474,17 @@ struct TermAt {
     /// Of [`Source::fields`].
     field: u32,
     info: TermInfo,
-    text: Box<str>,
+    /// Of its walk's texts.
+    text: std::ops::Range<u32>,
 }
 
 /// The places in `terms` of the terms of each shard (`shards` in all), in
 /// walk order: a counting sort of their places, which are much smaller
 /// than the terms.
-fn by_shard(terms: &[TermAt], shards: usize) -> (Vec<u32>, Vec<std::ops::Range<usize>>) {
+fn by_shard(terms: &Terms, shards: usize) -> (Vec<u32>, Vec<std::ops::Range<usize>>) {
     let shard_of = |t: &TermAt| t.hash as usize % shards.max(1);
     let mut ranges = vec![0..0; shards.max(1)];
-    for term in terms {
+    for term in terms.iter() {
         ranges[shard_of(term)].end += 1;
     }
     let mut start = 0;
@@ -474,6 +521,14 @@ fn merge_postings(mut postings: Vec<(u32, f32)>) -> Vec<u32> {
     out
 }
 
+/// What the per-document files of the static index came to (records and
+/// facet blocks), and the facet value dictionaries they number into.
+struct DocumentFiles {
+    files: usize,
+    bytes: usize,
+    dictionaries: Vec<Vec<String>>,
+}
+
 /// Builds every file of the public search index from the operator index of
 /// the same documents (pages, policies, interpretations and Q&A; only its
 /// public fields are read) and hands them to `emit`. Posting lists are
@@ -489,18 +544,19 @@ pub fn build(
 ) -> tantivy::Result<PublicIndexStats> {
     let searcher = index.reader()?.searcher();
     let source = Source::of(&searcher, analyzer)?;
-    // The records need only the documents: the other core makes and emits
-    // them while this one walks the term dictionaries, which is serial.
-    let (walked, records) = rayon::join(
-        || -> tantivy::Result<(u64, usize, Vec<TermAt>)> {
+    // The records and facets need only the documents: the other core makes
+    // and emits them while this one walks the term dictionaries.
+    let (walked, by_document) = rayon::join(
+        || -> tantivy::Result<(u64, usize, Terms)> {
             let (terms, total_postings) = source.terms(&searcher)?;
             // About 8 KB of postings per shard, so a query fetches little more
             // than the postings of its own terms (about 10 bytes a posting).
             let term_shards = (total_postings as usize * 10 / SHARD_BYTES).clamp(16, 1 << 16);
             Ok((total_postings, term_shards, terms))
         },
-        || {
-            docs.par_chunks(RECORD_BATCH)
+        || -> std::io::Result<DocumentFiles> {
+            let records = docs
+                .par_chunks(RECORD_BATCH)
                 .enumerate()
                 .map(|(k, chunk)| {
                     let files: Vec<OutputFile> =
@@ -509,11 +565,32 @@ pub fn build(
                     emit(files)?;
                     Ok::<_, std::io::Error>(counted)
                 })
-                .try_reduce(|| (0, 0), |a, b| Ok((a.0 + b.0, a.1 + b.1)))
+                .try_reduce(|| (0, 0), |a, b| Ok((a.0 + b.0, a.1 + b.1)))?;
+            // Facet value dictionaries, then per-document value ids in blocks.
+            let mut dictionaries: Vec<Vec<String>> = vec![Vec::new(); FACETS.len()];
+            let mut doc_facets: Vec<Vec<Vec<usize>>> = Vec::with_capacity(docs.len());
+            for doc in docs {
+                doc_facets.push(facet_ids(doc, &mut dictionaries, true).unwrap_or_default());
+            }
+            let blocks: Vec<OutputFile> = doc_facets
+                .chunks(FACET_BLOCK)
+                .enumerate()
+                .map(|(k, block)| OutputFile {
+                    path: format!("{DIR}/facets/{k}.json"),
+                    bytes: serde_json::to_vec(block).unwrap_or_default(),
+                })
+                .collect();
+            let made = DocumentFiles {
+                files: records.0 + blocks.len(),
+                bytes: records.1 + blocks.iter().map(|f| f.bytes.len()).sum::<usize>(),
+                dictionaries,
+            };
+            emit(blocks)?;
+            Ok(made)
         },
     );
     let (total_postings, term_shards, terms) = walked?;
-    let (record_files, record_bytes) = records?;
+    let DocumentFiles { files: document_files, bytes: document_bytes, dictionaries } = by_document?;
     // Consecutive shards form a pass of about `per_pass` postings. Passes
     // are of about equal size and several per core, so that the last ones
     // do not leave a core idle: three passes at 10k documents kept one of
@@ -525,7 +602,7 @@ pub fn build(
     let mut in_group = 0u64;
     for (shard, range) in ranges.into_iter().enumerate() {
         let shard_places = &places[range];
-        let count: u64 = shard_places.iter().map(|&p| u64::from(terms[p as usize].info.doc_freq)).sum();
+        let count: u64 = shard_places.iter().map(|&p| u64::from(terms.at(p).0.info.doc_freq)).sum();
         match groups.last_mut() {
             Some((_, group)) if in_group == 0 || in_group + count <= per_pass => group.push(shard_places),
             _ => {
@@ -576,16 +653,6 @@ pub fn build(
     files.push(file("simplified.txt".into(), simplified_table().into_bytes()));
     files.push(file("synonyms.txt".into(), analyzer.synonym_lines().into_bytes()));
 
-    // Facet value dictionaries, then per-document value ids in blocks.
-    let mut dictionaries: Vec<Vec<String>> = vec![Vec::new(); FACETS.len()];
-    let mut doc_facets: Vec<Vec<Vec<usize>>> = Vec::with_capacity(docs.len());
-    for doc in docs {
-        doc_facets.push(facet_ids(doc, &mut dictionaries, true).unwrap_or_default());
-    }
-    for (k, block) in doc_facets.chunks(FACET_BLOCK).enumerate() {
-        files.push(file(format!("facets/{k}.json"), serde_json::to_vec(block).unwrap_or_default()));
-    }
-
     let meta = json!({
         "version": 1,
         "documents": docs.len(),
@@ -607,8 +674,8 @@ pub fn build(
     let stats = PublicIndexStats {
         documents: docs.len(),
         terms,
-        files: term_shards + record_files + files.len(),
-        bytes: bytes + record_bytes + files.iter().map(|f| f.bytes.len()).sum::<usize>(),
+        files: term_shards + document_files + files.len(),
+        bytes: bytes + document_bytes + files.iter().map(|f| f.bytes.len()).sum::<usize>(),
     };
     emit(files)?;
     Ok(stats)
