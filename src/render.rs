@@ -116,6 +116,31 @@ fn template_error(origin: &str, error: &tera::Error) -> Diagnostic {
         .with_hint("fix the template syntax; see the Tera 2 documentation")
 }
 
+thread_local! {
+    /// Each render thread's page buffer, kept between pages.
+    static PAGE_SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Renders `template` into the thread's scratch buffer and returns a copy
+/// of exactly the page's size. Rendered into a new buffer, each page grew
+/// it by doubling from nothing, a dozen copies and reallocations a page,
+/// and then was often copied once more to drop the unused half.
+fn render_into_scratch(tera: &Tera, template: &str, context: &Context) -> Result<Vec<u8>, tera::Error> {
+    PAGE_SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut buffer) => {
+            buffer.clear();
+            tera.render_to(template, context, &mut *buffer)?;
+            Ok(buffer.to_vec())
+        }
+        // Only if a template render were ever nested in another.
+        Err(_) => {
+            let mut html = Vec::new();
+            tera.render_to(template, context, &mut html)?;
+            Ok(html)
+        }
+    })
+}
+
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -645,16 +670,14 @@ impl Site<'_> {
         doc: Option<&Document>,
     ) -> Result<Vec<u8>, Diagnostic> {
         // Bytes, never checked for UTF-8 again: tera writes only strings.
-        let mut html = Vec::new();
-        match self.tera.render_to(template, context, &mut html) {
-            Ok(()) => {
+        match render_into_scratch(self.tera, template, context) {
+            Ok(html) => {
                 let start = Instant::now();
                 let mut html = finish_page(html, self.config.domain());
                 self.post_processing.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
-                // Pages wait in memory for the writer, and a grown buffer can
-                // be up to half unused (100 MB more at the peak of a 100k
-                // build). Shrinking in place keeps the block under mimalloc,
-                // so a page with much to spare is copied instead.
+                // Pages wait in memory for the writer, and a rewritten page's
+                // buffer can be up to half unused. Shrinking in place keeps
+                // the block under mimalloc, so it is copied instead.
                 if html.capacity() > html.len() + html.len() / 4 {
                     html = html.as_slice().to_vec();
                 }
