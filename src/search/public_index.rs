@@ -126,9 +126,8 @@ pub fn vocabulary(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Vo
     let index = super::operator::build_in_ram(docs, analyzer)?;
     let searcher = index.reader()?.searcher();
     let source = Source::of(&searcher, analyzer)?;
-    let (all, _) = source.terms(&searcher)?;
-    let places: Vec<u32> = (0..all.len() as u32).collect();
-    let (_, counts, _) = source.pass(&searcher, 0, &all, vec![&places], &BTreeMap::new(), &|_| Ok(()))?;
+    let (walks, _) = source.terms(&searcher)?;
+    let (_, counts, _) = source.pass(&searcher, &by_shard(&walks, 1), 0..1, &BTreeMap::new(), &|_| Ok(()))?;
     Ok(Vocabulary::from_counts(&counts))
 }
 
@@ -245,7 +244,7 @@ impl Source {
     /// Every term of every public field and segment that the static index
     /// keeps, in the order of one walk over the term dictionaries (each
     /// read once, also for its pairs-only entry), and their postings in all.
-    fn terms(&self, searcher: &Searcher) -> tantivy::Result<(Terms, u64)> {
+    fn terms(&self, searcher: &Searcher) -> tantivy::Result<(Vec<Walk>, u64)> {
         // One walk per segment and field, on every core: walked one after
         // another they kept a core idle for a tenth of the phase at 6k.
         let walks: Vec<(usize, usize)> = (0..searcher.segment_readers().len())
@@ -254,7 +253,7 @@ impl Source {
         let walked =
             walks.into_par_iter().map(|(s, f)| self.walk(searcher, s, f)).collect::<tantivy::Result<Vec<_>>>()?;
         let postings = walked.iter().map(|(_, postings)| postings).sum();
-        Ok((Terms::new(walked.into_iter().map(|(part, _)| part).collect()), postings))
+        Ok((walked.into_iter().map(|(walk, _)| walk).collect(), postings))
     }
 
     /// The terms of public field `f` in segment `s`, with those of the
@@ -348,16 +347,14 @@ impl Source {
         Ok(occurrences)
     }
 
-    /// Reads the postings of the terms of consecutive shards, starting with
-    /// shard `first`, adds the 文号 postings that fall there, and emits the
+    /// Reads the postings of the terms of consecutive shards `shards`, adds the 文号 postings that fall there, and emits the
     /// shard files. Returns the number of terms, the occurrences of the
     /// words met (for the vocabulary) and the bytes written.
     fn pass(
         &self,
         searcher: &Searcher,
-        first: usize,
-        terms: &Terms,
-        shards: Vec<&[u32]>,
+        terms: &ByShard,
+        shards: std::ops::Range<usize>,
         doc_number_postings: &BTreeMap<usize, Vec<(String, u32)>>,
         emit: Emit,
     ) -> tantivy::Result<(usize, BTreeMap<String, u64>, usize)> {
@@ -373,9 +370,10 @@ impl Source {
         let mut term_count = 0;
         let mut key = String::new();
         let mut files = Vec::with_capacity(shards.len());
-        for (shard, places) in (first..).zip(shards) {
+        for shard in shards {
             let mut lists: BTreeMap<String, Vec<(u32, f32)>> = BTreeMap::new();
-            for (term, text) in places.iter().map(|&place| terms.at(place)) {
+            for term in &terms.terms[terms.ranges[shard].clone()] {
+                let text = &terms.texts[term.text.start as usize..term.text.end as usize];
                 let field = term.field as usize;
                 let prefix = self.fields[field].prefix;
                 key.clear();
@@ -390,7 +388,7 @@ impl Source {
                 let occurrences = self.read(
                     &segments[segment],
                     field,
-                    &term.info,
+                    &term.info(),
                     &inverted[segment][field],
                     &mut blocks[segment][field],
                     list,
@@ -417,53 +415,12 @@ impl Source {
     }
 }
 
-/// The terms of every walk, in walk order, numbered from 0 across the walks
-/// (a term's "place"). The walks are kept as they were made: joined into
-/// one list, the copy took one core a tenth of the phase at 6k, most of it
-/// the kernel handing out fresh memory.
-struct Terms {
-    walks: Vec<Walk>,
-    /// The place of each walk's first term.
-    starts: Vec<usize>,
-}
-
-/// The terms of one walk, and their texts one after another (a text of its
-/// own per term was half a million allocations at 6k, all freed at the end
-/// of the phase on one core).
+/// The terms of one walk over a term dictionary, and their texts one after
+/// another (a text of its own per term was half a million allocations at
+/// 6k, all freed at the end of the phase on one core).
 struct Walk {
     terms: Vec<TermAt>,
     texts: String,
-}
-
-impl Terms {
-    fn new(walks: Vec<Walk>) -> Terms {
-        let starts = walks
-            .iter()
-            .scan(0, |next, walk| {
-                let start = *next;
-                *next += walk.terms.len();
-                Some(start)
-            })
-            .collect();
-        Terms { walks, starts }
-    }
-
-    fn len(&self) -> usize {
-        self.walks.iter().map(|walk| walk.terms.len()).sum()
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &TermAt> {
-        self.walks.iter().flat_map(|walk| &walk.terms)
-    }
-
-    /// The term at `place`, and its text.
-    fn at(&self, place: u32) -> (&TermAt, &str) {
-        let place = place as usize;
-        let k = self.starts.partition_point(|&start| start <= place) - 1;
-        let walk = &self.walks[k];
-        let term = &walk.terms[place - self.starts[k]];
-        (term, &walk.texts[term.text.start as usize..term.text.end as usize])
-    }
 }
 
 /// A term of one public field in one segment, as its dictionary gave it.
@@ -478,28 +435,77 @@ struct TermAt {
     text: std::ops::Range<u32>,
 }
 
-/// The places in `terms` of the terms of each shard (`shards` in all), in
-/// walk order: a counting sort of their places, which are much smaller
-/// than the terms.
-fn by_shard(terms: &Terms, shards: usize) -> (Vec<u32>, Vec<std::ops::Range<usize>>) {
-    let shard_of = |t: &TermAt| t.hash as usize % shards.max(1);
-    let mut ranges = vec![0..0; shards.max(1)];
-    for term in terms.iter() {
-        ranges[shard_of(term)].end += 1;
+/// Every term of the walks in shard order, each shard's in walk order, and
+/// their texts in the same order, so that a pass reads both front to back.
+/// Reached from the passes through a list of places, each term cost a few
+/// cache misses: 15 % of this phase at 6k.
+struct ByShard {
+    terms: Vec<ShardTerm>,
+    texts: String,
+    /// Of `terms`, for each shard.
+    ranges: Vec<std::ops::Range<usize>>,
+}
+
+/// What a pass reads of a term.
+#[derive(Default, Clone)]
+struct ShardTerm {
+    postings: std::ops::Range<usize>,
+    doc_freq: u32,
+    segment: u32,
+    /// Of [`Source::fields`].
+    field: u32,
+    /// Of [`ByShard::texts`].
+    text: std::ops::Range<u32>,
+}
+
+impl ShardTerm {
+    fn info(&self) -> TermInfo {
+        TermInfo { doc_freq: self.doc_freq, postings_range: self.postings.clone(), positions_range: 0..0 }
     }
-    let mut start = 0;
-    for range in &mut ranges {
-        *range = start..start + range.end;
-        start = range.end;
+}
+
+/// The terms of `walks` sorted into `shards` shards by a counting sort,
+/// their texts with them.
+fn by_shard(walks: &[Walk], shards: usize) -> ByShard {
+    let shards = shards.max(1);
+    let shard_of = |t: &TermAt| t.hash as usize % shards;
+    let text_len = |t: &TermAt| (t.text.end - t.text.start) as usize;
+    let mut counts = vec![(0usize, 0usize); shards];
+    for term in walks.iter().flat_map(|walk| &walk.terms) {
+        let count = &mut counts[shard_of(term)];
+        count.0 += 1;
+        count.1 += text_len(term);
     }
-    let mut next: Vec<usize> = ranges.iter().map(|r| r.start).collect();
-    let mut places = vec![0u32; terms.len()];
-    for (place, term) in terms.iter().enumerate() {
-        let slot = &mut next[shard_of(term)];
-        places[*slot] = place as u32;
-        *slot += 1;
+    let mut ranges = Vec::with_capacity(shards);
+    let mut next: Vec<(usize, usize)> = Vec::with_capacity(shards);
+    let (mut term_at, mut text_at) = (0, 0);
+    for (terms, bytes) in counts {
+        ranges.push(term_at..term_at + terms);
+        next.push((term_at, text_at));
+        term_at += terms;
+        text_at += bytes;
     }
-    (places, ranges)
+    let mut terms = vec![ShardTerm::default(); term_at];
+    let mut texts = vec![0u8; text_at];
+    for walk in walks {
+        for term in &walk.terms {
+            let (slot, text_slot) = &mut next[shard_of(term)];
+            let text = &walk.texts.as_bytes()[term.text.start as usize..term.text.end as usize];
+            texts[*text_slot..*text_slot + text.len()].copy_from_slice(text);
+            terms[*slot] = ShardTerm {
+                postings: term.info.postings_range.clone(),
+                doc_freq: term.info.doc_freq,
+                segment: term.segment,
+                field: term.field,
+                text: *text_slot as u32..(*text_slot + text.len()) as u32,
+            };
+            *slot += 1;
+            *text_slot += text.len();
+        }
+    }
+    // Whole texts copied whole: still UTF-8.
+    let texts = String::from_utf8(texts).unwrap_or_default();
+    ByShard { terms, texts, ranges }
 }
 
 /// A posting list as the client reads it: `[doc, weight, doc, weight …]`
@@ -547,7 +553,7 @@ pub fn build(
     // The records and facets need only the documents: the other core makes
     // and emits them while this one walks the term dictionaries.
     let (walked, by_document) = rayon::join(
-        || -> tantivy::Result<(u64, usize, Terms)> {
+        || -> tantivy::Result<(u64, usize, Vec<Walk>)> {
             let (terms, total_postings) = source.terms(&searcher)?;
             // About 8 KB of postings per shard, so a query fetches little more
             // than the postings of its own terms (about 10 bytes a posting).
@@ -589,7 +595,7 @@ pub fn build(
             Ok(made)
         },
     );
-    let (total_postings, term_shards, terms) = walked?;
+    let (total_postings, term_shards, walks) = walked?;
     let DocumentFiles { files: document_files, bytes: document_bytes, dictionaries } = by_document?;
     // Consecutive shards form a pass of about `per_pass` postings. Passes
     // are of about equal size and several per core, so that the last ones
@@ -597,16 +603,16 @@ pub fn build(
     // two cores waiting for a third of the phase.
     let passes = total_postings.div_ceil(POSTINGS_PER_PASS).max(PASSES_PER_CORE * rayon::current_num_threads() as u64);
     let per_pass = total_postings.div_ceil(passes.max(1));
-    let (places, ranges) = by_shard(&terms, term_shards);
-    let mut groups: Vec<(usize, Vec<&[u32]>)> = Vec::new();
+    let terms = by_shard(&walks, term_shards);
+    drop(walks);
+    let mut groups: Vec<std::ops::Range<usize>> = Vec::new();
     let mut in_group = 0u64;
-    for (shard, range) in ranges.into_iter().enumerate() {
-        let shard_places = &places[range];
-        let count: u64 = shard_places.iter().map(|&p| u64::from(terms.at(p).0.info.doc_freq)).sum();
+    for (shard, range) in terms.ranges.iter().enumerate() {
+        let count: u64 = terms.terms[range.clone()].iter().map(|t| u64::from(t.doc_freq)).sum();
         match groups.last_mut() {
-            Some((_, group)) if in_group == 0 || in_group + count <= per_pass => group.push(shard_places),
+            Some(group) if in_group == 0 || in_group + count <= per_pass => group.end = shard + 1,
             _ => {
-                groups.push((shard, vec![shard_places]));
+                groups.push(shard..shard + 1);
                 in_group = 0;
             }
         }
@@ -621,7 +627,7 @@ pub fn build(
     }
     let passes = groups
         .into_par_iter()
-        .map(|(first, shards)| source.pass(&searcher, first, &terms, shards, &doc_number_postings, emit))
+        .map(|shards| source.pass(&searcher, &terms, shards, &doc_number_postings, emit))
         .collect::<tantivy::Result<Vec<_>>>()?;
     let mut terms = 0;
     let mut bytes = 0;
