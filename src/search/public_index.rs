@@ -403,7 +403,10 @@ impl Source {
             term_count += lists.len();
             // Shards no term fell into are still written, so every fetch
             // succeeds. `lists` is in term order already: serialised as it goes.
-            let mut bytes = Vec::new();
+            // About 9 bytes a posting (`1234,567,`), so the buffer is not
+            // grown by doubling from nothing for every shard.
+            let estimate: usize = lists.iter().map(|(term, postings)| term.len() + 6 + postings.len() * 9).sum();
+            let mut bytes = Vec::with_capacity(estimate + 2);
             let merged = lists.into_iter().map(|(term, postings)| (term, merge_postings(postings)));
             serde::Serializer::collect_map(&mut serde_json::Serializer::new(&mut bytes), merged)
                 .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
