@@ -553,8 +553,9 @@ pub fn build(
 ) -> tantivy::Result<PublicIndexStats> {
     let searcher = index.reader()?.searcher();
     let source = Source::of(&searcher, analyzer)?;
-    // The records and facets need only the documents: the other core makes
-    // and emits them while this one walks the term dictionaries.
+    // The records and facets need only the documents: they are made and
+    // emitted beside the walks over the term dictionaries, and take the
+    // core the walks leave idle once only the largest is left.
     let (walked, by_document) = rayon::join(
         || -> tantivy::Result<(u64, usize, Vec<Walk>)> {
             let (terms, total_postings) = source.terms(&searcher)?;
