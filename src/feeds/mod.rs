@@ -123,9 +123,12 @@ impl Matcher {
         let mut policies: Vec<DocId> = library.of_kind(Kind::Policy);
         policies.retain(|&id| is_feedable(library.status[id]));
         let n = policies.len();
+        // Every (dimension, value) looks at every policy: thousands of
+        // audience checks each, so they are spread over the cores.
         let admitted = (0..DIMENSIONS)
             .map(|d| {
                 (0..dimensions.list[d].values.len())
+                    .into_par_iter()
                     .map(|v| {
                         let profile = Profile::single(d, v);
                         let mut bits = Bits::empty(n);
@@ -342,48 +345,71 @@ pub fn generate_into(
     let limit = config.profiles.feed_limit;
     let keys: Vec<(&String, &Profile)> = written.iter().collect();
     let (mut files_written, mut bytes) = (0, 0);
-    for batch in keys.chunks(FEED_BATCH) {
-        let selections: Vec<Vec<&Entry>> = batch
-            .par_iter()
-            .map(|&(_, profile)| {
-                let bits = matcher.bits(profile);
-                let mut selected: Vec<&Entry> = Vec::new();
-                for &i in &order {
-                    if !bits.contains(i) {
-                        continue;
+    // The index files take one core for a while and need nothing the feed
+    // files make, so they are made beside them instead of after them.
+    let files = std::thread::scope(|scope| -> std::io::Result<Vec<OutputFile>> {
+        let index = scope.spawn(|| index_files(library, &matcher, &entries, &written, previous));
+        for batch in keys.chunks(FEED_BATCH) {
+            let selections: Vec<Vec<&Entry>> = batch
+                .par_iter()
+                .map(|&(_, profile)| {
+                    let bits = matcher.bits(profile);
+                    let mut selected: Vec<&Entry> = Vec::new();
+                    for &i in &order {
+                        if !bits.contains(i) {
+                            continue;
+                        }
+                        if limit > 0 && selected.iter().filter(|e| e.updated > newest[i]).count() >= limit {
+                            break;
+                        }
+                        selected.extend(by_bit[i]);
                     }
-                    if limit > 0 && selected.iter().filter(|e| e.updated > newest[i]).count() >= limit {
-                        break;
+                    if limit > 0 && selected.len() > limit {
+                        selected.select_nth_unstable_by(limit - 1, newest_first);
+                        selected.truncate(limit);
                     }
-                    selected.extend(by_bit[i]);
-                }
-                if limit > 0 && selected.len() > limit {
-                    selected.select_nth_unstable_by(limit - 1, newest_first);
-                    selected.truncate(limit);
-                }
-                selected.sort_by(newest_first);
-                selected
-            })
-            .collect();
-        rendered.add(library, dimensions, selections.iter().flatten().copied());
-        let files: Vec<OutputFile> = batch
-            .par_iter()
-            .zip(&selections)
-            .flat_map_iter(|(&(key, profile), selected)| {
-                let meta = format::FeedMeta {
-                    key,
-                    title: format!("{}：{}", config.title, describe(profile, dimensions)),
-                    updated: selected.iter().map(|e| e.updated).max().unwrap_or(site_newest),
-                };
-                rendered.feeds(&meta, selected)
-            })
-            .collect();
-        files_written += files.len();
-        bytes += files.iter().map(|f| f.bytes.len()).sum::<usize>();
-        emit(files)?;
-    }
-    let mut files = Vec::new();
+                    selected.sort_by(newest_first);
+                    selected
+                })
+                .collect();
+            rendered.add(library, dimensions, selections.iter().flatten().copied());
+            let files: Vec<OutputFile> = batch
+                .par_iter()
+                .zip(&selections)
+                .flat_map_iter(|(&(key, profile), selected)| {
+                    let meta = format::FeedMeta {
+                        key,
+                        title: format!("{}：{}", config.title, describe(profile, dimensions)),
+                        updated: selected.iter().map(|e| e.updated).max().unwrap_or(site_newest),
+                    };
+                    rendered.feeds(&meta, selected)
+                })
+                .collect();
+            files_written += files.len();
+            bytes += files.iter().map(|f| f.bytes.len()).sum::<usize>();
+            emit(files)?;
+        }
+        Ok(index.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })?;
+    let stats = FeedStats {
+        feeds: written.len(),
+        files: files_written + files.len(),
+        bytes: bytes + files.iter().map(|f| f.bytes.len()).sum::<usize>(),
+    };
+    emit(files)?;
+    Ok(stats)
+}
 
+/// `profiles.json`, `state.json` and `changes.json`: what the 政策找人 page,
+/// the next build and push integrators read.
+fn index_files(
+    library: &Library,
+    matcher: &Matcher,
+    entries: &HashMap<DocId, Vec<Entry>>,
+    written: &BTreeMap<String, Profile>,
+    previous: Option<&State>,
+) -> Vec<OutputFile> {
+    let dimensions = &matcher.dimensions;
     // The 政策找人 page matches profiles in the browser from this one
     // profile-independent file, so that what a visitor picks is never
     // revealed to the server by the URLs it requests.
@@ -410,20 +436,14 @@ pub fn generate_into(
         "feeds": written.keys().collect::<Vec<_>>(),
         "policies": policies,
     });
-    files.push(OutputFile { path: format!("{FEEDS_DIR}/{PROFILES_FILE}"), bytes: index.to_string().into_bytes() });
+    let mut files =
+        vec![OutputFile { path: format!("{FEEDS_DIR}/{PROFILES_FILE}"), bytes: index.to_string().into_bytes() }];
 
-    let state = State::of(library, &matcher, written.keys().cloned().collect());
-    let change_log = changes::diff(previous, &state, &matcher, &written);
+    let state = State::of(library, matcher, written.keys().cloned().collect());
+    let change_log = changes::diff(previous, &state, matcher, written);
     files.push(json_file(STATE_FILE, &serde_json::to_value(&state).unwrap_or_default()));
     files.push(json_file(CHANGES_FILE, &change_log));
-
-    let stats = FeedStats {
-        feeds: written.len(),
-        files: files_written + files.len(),
-        bytes: bytes + files.iter().map(|f| f.bytes.len()).sum::<usize>(),
-    };
-    emit(files)?;
-    Ok(stats)
+    files
 }
 
 fn json_file(name: &str, value: &serde_json::Value) -> OutputFile {
