@@ -6,6 +6,7 @@
 //! Markdown parser's events instead ([`ContentPass::render`]): parsing the
 //! HTML again was a third of the render phase.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -424,15 +425,115 @@ fn rewrite_page(html: &str, site_domain: &str) -> String {
 fn is_external(href: &str, site_domain: &str) -> bool {
     // Case-insensitive without lowering copies: the page pre-scan asks this
     // of every link of every page.
-    let href = href.trim();
+    let plain = href.trim();
     let strip = |prefix: &str| {
-        href.get(..prefix.len()).filter(|head| head.eq_ignore_ascii_case(prefix)).map(|_| &href[prefix.len()..])
+        plain.get(..prefix.len()).filter(|head| head.eq_ignore_ascii_case(prefix)).map(|_| &plain[prefix.len()..])
     };
-    let Some(rest) = strip("https://").or_else(|| strip("http://")).or_else(|| strip("//")) else {
+    if let Some(rest) = strip("https://").or_else(|| strip("http://")).or_else(|| strip("//")) {
+        // Only a host that is exactly the site's is the site's; whatever
+        // else a browser makes of the rest, it is not this host.
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        return !host.eq_ignore_ascii_case(site_domain);
+    }
+    leaves_site(href, site_domain)
+}
+
+/// Whether a link that does not plainly start with `http(s)://` or `//`
+/// still leaves the site as a browser reads it: attribute values come here
+/// as written, so `&#104;ttps://x` or `https&colon;//x`, and the URL
+/// parser drops tabs and newlines and reads `\\x`, `https:/x` and, on an
+/// http site, `https:x` as another host.
+fn leaves_site(href: &str, site_domain: &str) -> bool {
+    // Nearly every link of a page is a path of the site, a query or a
+    // fragment; nothing after such a start can make it leave the site.
+    match href.as_bytes() {
+        [b'#' | b'?', ..] => return false,
+        [b'/', next, ..] if !matches!(next, b'/' | b'\\' | b'&' | b'\t' | b'\n' | b'\r') => return false,
+        _ => {}
+    }
+    let decoded = decode_references(href);
+    // WHATWG URL parsing drops leading and trailing C0 controls and spaces,
+    // and ASCII tabs and newlines anywhere.
+    let trimmed = decoded.trim_matches(|c: char| c <= ' ');
+    let cleaned: Cow<str> = if trimmed.contains(['\t', '\n', '\r']) {
+        trimmed.replace(['\t', '\n', '\r'], "").into()
+    } else {
+        trimmed.into()
+    };
+    let mut start = cleaned.chars();
+    let slash = |c: Option<char>| matches!(c, Some('/' | '\\'));
+    let network_path = slash(start.next()) && slash(start.next());
+    let has_scheme = cleaned.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    });
+    if !network_path && !has_scheme {
         return false;
-    };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    !host.eq_ignore_ascii_case(site_domain)
+    }
+    // Against both schemes the site may be served with: `https:x` is a path
+    // on an https site but the host `x` on an http one.
+    ["http", "https"].iter().any(|scheme| {
+        let Ok(base) = url::Url::parse(&format!("{scheme}://{site_domain}/")) else { return true };
+        url::Url::options().base_url(Some(&base)).parse(&cleaned).is_ok_and(|url| {
+            let authority = match (url.host_str(), url.port()) {
+                (Some(host), Some(port)) => format!("{host}:{port}"),
+                (host, None) => host.unwrap_or_default().to_string(),
+                (None, Some(_)) => String::new(),
+            };
+            matches!(url.scheme(), "http" | "https") && !authority.eq_ignore_ascii_case(site_domain)
+        })
+    })
+}
+
+/// An attribute value with its character references decoded, as a browser
+/// reads it. Named references are HTML's (markup5ever's table) and must end
+/// in `;`: the legacy ones a browser also takes without it stand for no
+/// character a URL's scheme, slashes or host could be made of.
+fn decode_references(value: &str) -> Cow<'_, str> {
+    if !value.contains('&') {
+        return Cow::Borrowed(value);
+    }
+    let mut out = String::with_capacity(value.len());
+    let mut rest = value;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        match reference(after) {
+            Some((text, used)) => {
+                out.push_str(&text);
+                rest = &after[used..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
+/// The character reference `text` starts with (after its `&`): what it
+/// stands for, and the bytes it takes.
+fn reference(text: &str) -> Option<(String, usize)> {
+    if let Some(number) = text.strip_prefix('#') {
+        let (radix, skip, digits) = match number.strip_prefix(['x', 'X']) {
+            Some(hex) => (16, 2, hex.bytes().take_while(u8::is_ascii_hexdigit).count()),
+            None => (10, 1, number.bytes().take_while(u8::is_ascii_digit).count()),
+        };
+        if digits == 0 {
+            return None;
+        }
+        let code = u32::from_str_radix(&text[skip..skip + digits], radix).ok();
+        let c = code.and_then(char::from_u32).filter(|&c| c != '\0').unwrap_or(char::REPLACEMENT_CHARACTER);
+        let semicolon = usize::from(text[skip + digits..].starts_with(';'));
+        return Some((c.to_string(), skip + digits + semicolon));
+    }
+    let name = text.bytes().take_while(u8::is_ascii_alphanumeric).count();
+    let with_semicolon = text.get(..=name).filter(|n| n.ends_with(';'))?;
+    let &(first, second) = markup5ever::data::NAMED_ENTITIES.get(with_semicolon)?;
+    let decoded = [first, second].into_iter().filter(|&c| c != 0).filter_map(char::from_u32).collect();
+    Some((decoded, name + 1))
 }
 
 /// Undoes [`escape_attr`], and the `&nbsp;` of the sanitiser's serialiser:
@@ -612,23 +713,96 @@ mod tests {
         }
     }
 
+    /// Links read as a browser reads them: references decoded, tabs and
+    /// newlines dropped, backslashes and missing slashes as the URL parser
+    /// takes them.
+    #[test]
+    fn external_links_are_found_as_browsers_read_them() {
+        let external = [
+            "https://www.gov.cn/",
+            "HTTP://www.gov.cn",
+            "//www.gov.cn/x",
+            "https://site.gov.cn@www.gov.cn/",
+            "https://site.gov.cn:8443/",
+            "&#104;ttps://www.gov.cn/",
+            "&#x68;ttps://www.gov.cn/",
+            "https&#58;//www.gov.cn/",
+            "https&colon;//www.gov.cn/",
+            "https:&sol;&sol;www.gov.cn/",
+            "ht\ttps://www.gov.cn/",
+            "https:\n//www.gov.cn/",
+            "\u{1}https://www.gov.cn/",
+            "https:/www.gov.cn/",
+            "https:\\\\www.gov.cn/",
+            "\\\\www.gov.cn/",
+            "/\\www.gov.cn/",
+            "\\/www.gov.cn/",
+            "https:www.gov.cn",
+            "http:www.gov.cn",
+        ];
+        for href in external {
+            assert!(is_external(href, "site.gov.cn"), "{href:?} leaves the site");
+        }
+        let internal = [
+            "/policies/x/",
+            "policies/x/",
+            "?q=a&amp;b=c",
+            "#top",
+            "https://site.gov.cn/x",
+            "https://SITE.gov.cn",
+            "//site.gov.cn/x",
+            "&#47;policies/",
+            "https:&sol;&sol;site.gov.cn/",
+            "\\\\site.gov.cn/x",
+            "mailto:a@www.gov.cn",
+            "tel:12345",
+            "javascript:void(0)",
+            "\u{feff}https://www.gov.cn/",
+            "&unknown;//www.gov.cn/",
+            "/a&b",
+        ];
+        for href in internal {
+            assert!(!is_external(href, "site.gov.cn"), "{href:?} stays on the site");
+        }
+        assert!(is_external("https:www.gov.cn", "127.0.0.1:1111"));
+        assert!(!is_external("http://127.0.0.1:1111/x", "127.0.0.1:1111"));
+        assert!(is_external("http://127.0.0.1:2222/x", "127.0.0.1:1111"));
+    }
+
+    #[test]
+    fn character_references_decode_as_in_html() {
+        assert_eq!(decode_references("a&amp;b&#58;&#x2F;&colon;&lt;&#0;&#xZ;&amp"), "a&b:/:<\u{fffd}&#xZ;&amp");
+        assert_eq!(decode_references("&NotNestedGreaterGreater;"), "\u{2aa2}\u{338}");
+        assert!(matches!(decode_references("/plain"), Cow::Borrowed("/plain")));
+    }
+
+    /// A page of `site.gov.cn` after [`finish_page`].
+    fn finished(page: &str) -> String {
+        String::from_utf8(finish_page(page.into(), "site.gov.cn")).unwrap()
+    }
+
+    #[test]
+    fn encoded_external_links_get_rel() {
+        assert_eq!(
+            finished("<a href=\"https&#58;//www.gov.cn/\">a</a>"),
+            "<a href=\"https&#58;//www.gov.cn/\" rel=\"noopener noreferrer\">a</a>"
+        );
+    }
+
     #[test]
     fn external_links_keep_their_rel_tokens() {
-        let html = finish_page("<a href=\"https://www.gov.cn/\" rel=\"nofollow noopener\">a</a>".into(), "site.gov.cn");
         assert_eq!(
-            String::from_utf8(html).unwrap(),
+            finished("<a href=\"https://www.gov.cn/\" rel=\"nofollow noopener\">a</a>"),
             "<a href=\"https://www.gov.cn/\" rel=\"nofollow noopener noreferrer\">a</a>"
         );
     }
 
     #[test]
     fn external_links_get_rel() {
-        let html = finish_page(
-            "<a href=\"https://www.gov.cn/x\">a</a><a href=\"https://site.gov.cn/y\">b</a><a href=\"/z\">c</a>".into(),
-            "site.gov.cn",
-        );
         assert_eq!(
-            String::from_utf8(html).unwrap(),
+            finished(
+                "<a href=\"https://www.gov.cn/x\">a</a><a href=\"https://site.gov.cn/y\">b</a><a href=\"/z\">c</a>"
+            ),
             "<a href=\"https://www.gov.cn/x\" rel=\"noopener noreferrer\">a</a><a href=\"https://site.gov.cn/y\">b</a><a href=\"/z\">c</a>"
         );
     }
