@@ -7,6 +7,7 @@
 //! operator index goes to `index/operator/`.
 
 pub mod analyzer;
+mod build_dir;
 pub mod operator;
 pub mod pinyin;
 pub mod public_index;
@@ -194,6 +195,8 @@ pub fn index_dir(root: &Path) -> PathBuf {
 pub struct StagedIndex {
     staging: PathBuf,
     target: PathBuf,
+    /// Syncing the index to disk, which [`StagedIndex::commit`] waits for.
+    syncing: std::thread::JoinHandle<std::io::Result<()>>,
 }
 
 /// Builds the operator index of the library's documents next to `target`;
@@ -222,18 +225,31 @@ pub fn stage_operator_index(
         let _ = std::fs::remove_dir_all(&staging);
         format!("cannot build the operator index: {e}")
     })?;
-    Ok((StagedIndex { staging, target: target.to_path_buf() }, index, public))
+    // The index was written without syncs (see `build_dir`): they run here
+    // while the static index is made from it.
+    let syncing = std::thread::spawn({
+        let staging = staging.clone();
+        move || build_dir::sync_all(&staging)
+    });
+    Ok((StagedIndex { staging, target: target.to_path_buf(), syncing }, index, public))
 }
 
 impl StagedIndex {
-    /// Swaps the new index in; on failure the previous one is put back.
+    /// Swaps the new index in once it is on disk; on failure the previous
+    /// one is put back, or stays.
     pub fn commit(self) -> Result<(), String> {
+        let synced = self.syncing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        if let Err(e) = synced {
+            let _ = std::fs::remove_dir_all(&self.staging);
+            return Err(format!("cannot write the new index to disk in {}: {e}", self.staging.display()));
+        }
         crate::output::swap_in(&self.staging, &self.target)
             .map_err(|e| format!("cannot move the new index into {}: {e}", self.target.display()))
     }
 
     /// Drops the staged index (the build failed later).
     pub fn discard(self) {
+        let _ = self.syncing.join();
         let _ = std::fs::remove_dir_all(&self.staging);
     }
 }

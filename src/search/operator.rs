@@ -123,7 +123,7 @@ impl Fields {
     }
 }
 
-/// A new index of [`schema`] with tantivy's defaults, except that each
+/// The settings of every index of [`schema`]: tantivy's defaults, except that each
 /// indexing thread compresses its own document store blocks. By default a
 /// thread per segment does it, and every block, about as large as the
 /// bodies it holds, is copied to that thread and freed there: the 6k build
@@ -131,17 +131,20 @@ impl Fields {
 /// Serialised in `meta.json`, so `update` in `serve` does the same.
 /// (tantivy hides this field from its docs; a tantivy that drops it fails
 /// to compile here, not at run time.)
-fn new_index() -> tantivy::IndexBuilder {
-    let settings = tantivy::IndexSettings { docstore_compress_dedicated_thread: false, ..Default::default() };
-    Index::builder().schema(schema()).settings(settings)
+fn settings() -> tantivy::IndexSettings {
+    tantivy::IndexSettings { docstore_compress_dedicated_thread: false, ..Default::default() }
 }
 
+/// A new index in `dir`, written without a sync of each file as tantivy
+/// finishes it (see `build_dir`): sync it with `build_dir::sync_all`
+/// before relying on it surviving a crash.
 fn create_in_dir(dir: &Path) -> tantivy::Result<Index> {
     std::fs::create_dir_all(dir)?;
-    new_index().create_in_dir(dir)
+    Index::create(super::build_dir::BuildDirectory::open(dir)?, schema(), settings())
 }
 
-/// Builds a fresh index of `docs` in `dir` (which must be empty or absent).
+/// Builds a fresh index of `docs` in `dir` (which must be empty or absent),
+/// not yet synced to disk (see [`create_in_dir`]).
 pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Index> {
     let index = create_in_dir(dir)?;
     fill(&index, docs.len(), &|i| &docs[i], &|_| (), analyzer)?;
@@ -165,7 +168,7 @@ pub fn build_streaming<T: Send>(
 
 /// The same in memory, for evaluation and tests.
 pub fn build_in_ram(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Index> {
-    let index = new_index().create_in_ram()?;
+    let index = Index::builder().schema(schema()).settings(settings()).create_in_ram()?;
     fill(&index, docs.len(), &|i| &docs[i], &|_| (), analyzer)?;
     Ok(index)
 }
