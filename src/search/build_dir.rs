@@ -2,7 +2,7 @@
 //! `MmapDirectory`, except that files are not synced to disk one by one as
 //! tantivy finishes them. tantivy syncs every segment file on the indexing
 //! thread that wrote it, and on a disk both threads waited for the
-//! writeback at the end of the index phase, with two cores idle (about 20
+//! writeback at the end of the index phase, with two cores idle (20 to 35
 //! ms at 6k on this machine's disk, more on slower ones; BENCHMARKS.md).
 //! [`sync_all`] syncs the finished index once, beside the static index, and
 //! the build swaps it in only after that: the new index is as durable when

@@ -123,11 +123,11 @@ impl Fields {
     }
 }
 
-/// The settings of every index of [`schema`]: tantivy's defaults, except that each
-/// indexing thread compresses its own document store blocks. By default a
-/// thread per segment does it, and every block, about as large as the
-/// bodies it holds, is copied to that thread and freed there: the 6k build
-/// took 1 to 3 % longer, and the 100k build about 2 % (BENCHMARKS.md).
+/// The settings of every index of [`schema`]: tantivy's defaults, except
+/// that each indexing thread compresses its own document store blocks. By
+/// default a thread per segment does it, and every block, about as large as
+/// the bodies it holds, is copied to that thread and freed there: the 6k
+/// build took 1 to 3 % longer, and the 100k build about 2 % (BENCHMARKS.md).
 /// Serialised in `meta.json`, so `update` in `serve` does the same.
 /// (tantivy hides this field from its docs; a tantivy that drops it fails
 /// to compile here, not at run time.)
