@@ -344,7 +344,7 @@ fn write_staged(
     // alongside rendering was measured: no faster on two cores.)
     let staged = search::stage_operator_index(&options.operator_index_dir(), &rendered.library, &rendered.analyzer);
     phase(report, "operator index");
-    let (staged, index, public_docs) = match staged {
+    let (mut staged, index, public_docs) = match staged {
         Ok(staged) => staged,
         Err(e) => {
             staging.discard();
@@ -374,6 +374,16 @@ fn write_staged(
         staging.discard();
         staged.discard();
         failed(report, e, KEPT);
+        return None;
+    }
+    // Before the site is swapped in: a failure leaves both old ones.
+    if let Err(e) = staged.wait_synced() {
+        staging.discard();
+        staged.discard();
+        report.diagnostics.push(
+            Diagnostic::error(search::INDEX_DIR, None, e)
+                .with_hint("check the disk that holds index/; the previous output and operator index were kept"),
+        );
         return None;
     }
     let (files, pages, _) = staging.counts();

@@ -370,7 +370,9 @@ fn read_tag(bytes: &[u8], start: usize) -> Option<Tag<'_>> {
                 value
             }
         };
-        // lol_html decodes references and drops a leading byte-order mark.
+        // Values with a character reference or a byte-order mark are left
+        // to lol_html's reading of the page (which keeps references as
+        // written, as `is_external` expects).
         if value.contains(&b'&') || memchr::memmem::find(value, "\u{feff}".as_bytes()).is_some() {
             return None;
         }
@@ -463,10 +465,12 @@ fn leaves_site(href: &str, site_domain: &str) -> bool {
     let mut start = cleaned.chars();
     let slash = |c: Option<char>| matches!(c, Some('/' | '\\'));
     let network_path = slash(start.next()) && slash(start.next());
-    let has_scheme = cleaned.split_once(':').is_some_and(|(scheme, _)| {
+    let scheme = cleaned.split_once(':').map(|(scheme, _)| scheme).filter(|scheme| {
         scheme.starts_with(|c: char| c.is_ascii_alphabetic())
             && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
     });
+    let has_scheme = scheme.is_some();
+    let web_scheme = scheme.is_some_and(|s| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"));
     if !network_path && !has_scheme {
         return false;
     }
@@ -474,14 +478,19 @@ fn leaves_site(href: &str, site_domain: &str) -> bool {
     // on an https site but the host `x` on an http one.
     ["http", "https"].iter().any(|scheme| {
         let Ok(base) = url::Url::parse(&format!("{scheme}://{site_domain}/")) else { return true };
-        url::Url::options().base_url(Some(&base)).parse(&cleaned).is_ok_and(|url| {
-            let authority = match (url.host_str(), url.port()) {
-                (Some(host), Some(port)) => format!("{host}:{port}"),
-                (host, None) => host.unwrap_or_default().to_string(),
-                (None, Some(_)) => String::new(),
-            };
-            matches!(url.scheme(), "http" | "https") && !authority.eq_ignore_ascii_case(site_domain)
-        })
+        match url::Url::options().base_url(Some(&base)).parse(&cleaned) {
+            Ok(url) => {
+                let authority = match (url.host_str(), url.port()) {
+                    (Some(host), Some(port)) => format!("{host}:{port}"),
+                    (host, None) => host.unwrap_or_default().to_string(),
+                    (None, Some(_)) => String::new(),
+                };
+                matches!(url.scheme(), "http" | "https") && !authority.eq_ignore_ascii_case(site_domain)
+            }
+            // A host the parser refuses, a browser may still go to (its
+            // host rules can differ from this crate's): count it as leaving.
+            Err(_) => network_path || web_scheme,
+        }
     })
 }
 
@@ -513,6 +522,15 @@ fn decode_references(value: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// What HTML's numeric character references 0x80–0x9F stand for: the
+/// windows-1252 characters at those codes (the five it leaves undefined
+/// stay as they are).
+const WINDOWS_1252_HIGH: [u32; 32] = [
+    0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D,
+    0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D,
+    0x017E, 0x0178,
+];
+
 /// The character reference `text` starts with (after its `&`): what it
 /// stands for, and the bytes it takes.
 fn reference(text: &str) -> Option<(String, usize)> {
@@ -525,6 +543,11 @@ fn reference(text: &str) -> Option<(String, usize)> {
             return None;
         }
         let code = u32::from_str_radix(&text[skip..skip + digits], radix).ok();
+        // HTML reads 0x80–0x9F as windows-1252, whose letters can spell a host.
+        let code = code.map(|code| match code {
+            0x80..=0x9F => WINDOWS_1252_HIGH[(code - 0x80) as usize],
+            _ => code,
+        });
         let c = code.and_then(char::from_u32).filter(|&c| c != '\0').unwrap_or(char::REPLACEMENT_CHARACTER);
         let semicolon = usize::from(text[skip + digits..].starts_with(';'));
         return Some((c.to_string(), skip + digits + semicolon));
@@ -739,6 +762,9 @@ mod tests {
             "\\/www.gov.cn/",
             "https:www.gov.cn",
             "http:www.gov.cn",
+            "/\\ex&#138;mple.com/",
+            "\\\\ex&#154;mple.com",
+            "\\\\ex ample.com/",
         ];
         for href in external {
             assert!(is_external(href, "site.gov.cn"), "{href:?} leaves the site");
@@ -773,6 +799,7 @@ mod tests {
     fn character_references_decode_as_in_html() {
         assert_eq!(decode_references("a&amp;b&#58;&#x2F;&colon;&lt;&#0;&#xZ;&amp"), "a&b:/:<\u{fffd}&#xZ;&amp");
         assert_eq!(decode_references("&NotNestedGreaterGreater;"), "\u{2aa2}\u{338}");
+        assert_eq!(decode_references("&#138;&#x9a;&#128;&#129;"), "Šš€\u{81}");
         assert!(matches!(decode_references("/plain"), Cow::Borrowed("/plain")));
     }
 

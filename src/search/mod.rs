@@ -195,8 +195,8 @@ pub fn index_dir(root: &Path) -> PathBuf {
 pub struct StagedIndex {
     staging: PathBuf,
     target: PathBuf,
-    /// Syncing the index to disk, which [`StagedIndex::commit`] waits for.
-    syncing: std::thread::JoinHandle<std::io::Result<()>>,
+    /// Syncing the index to disk, which [`StagedIndex::wait_synced`] waits for.
+    syncing: Option<std::thread::JoinHandle<std::io::Result<()>>>,
 }
 
 /// Builds the operator index of the library's documents next to `target`;
@@ -231,25 +231,33 @@ pub fn stage_operator_index(
         let staging = staging.clone();
         move || build_dir::sync_all(&staging)
     });
-    Ok((StagedIndex { staging, target: target.to_path_buf(), syncing }, index, public))
+    Ok((StagedIndex { staging, target: target.to_path_buf(), syncing: Some(syncing) }, index, public))
 }
 
 impl StagedIndex {
+    /// Waits until the new index is on disk. The build calls it before it
+    /// swaps the new site in, so that a failure here leaves both the old
+    /// site and the old index.
+    pub fn wait_synced(&mut self) -> Result<(), String> {
+        let Some(syncing) = self.syncing.take() else { return Ok(()) };
+        let synced = syncing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        synced.map_err(|e| format!("cannot write the new index to disk in {}: {e}", self.staging.display()))
+    }
+
     /// Swaps the new index in once it is on disk; on failure the previous
     /// one is put back, or stays.
-    pub fn commit(self) -> Result<(), String> {
-        let synced = self.syncing.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        if let Err(e) = synced {
+    pub fn commit(mut self) -> Result<(), String> {
+        if let Err(e) = self.wait_synced() {
             let _ = std::fs::remove_dir_all(&self.staging);
-            return Err(format!("cannot write the new index to disk in {}: {e}", self.staging.display()));
+            return Err(e);
         }
         crate::output::swap_in(&self.staging, &self.target)
             .map_err(|e| format!("cannot move the new index into {}: {e}", self.target.display()))
     }
 
     /// Drops the staged index (the build failed later).
-    pub fn discard(self) {
-        let _ = self.syncing.join();
+    pub fn discard(mut self) {
+        let _ = self.wait_synced();
         let _ = std::fs::remove_dir_all(&self.staging);
     }
 }
