@@ -82,7 +82,7 @@ impl ContentPass {
                     }),
                     element!("h1[id], h2[id], h3[id], h4[id], h5[id], h6[id]", |el| {
                         // lol_html gives the value as written, entities and all.
-                        let id = unescape(&el.get_attribute("id").unwrap_or_default());
+                        let id = unescape(&el.get_attribute("id").unwrap_or_default()).into_owned();
                         el.append(&heading_anchor(&id), ContentType::Html);
                         Ok(())
                     }),
@@ -453,7 +453,7 @@ fn leaves_site(href: &str, site_domain: &str) -> bool {
         [b'/', next, ..] if !matches!(next, b'/' | b'\\' | b'&' | b'\t' | b'\n' | b'\r') => return false,
         _ => {}
     }
-    let decoded = decode_references(href);
+    let decoded = unescape(href);
     // WHATWG URL parsing drops leading and trailing C0 controls and spaces,
     // and ASCII tabs and newlines anywhere.
     let trimmed = decoded.trim_matches(|c: char| c <= ' ');
@@ -469,9 +469,8 @@ fn leaves_site(href: &str, site_domain: &str) -> bool {
         scheme.starts_with(|c: char| c.is_ascii_alphabetic())
             && scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
     });
-    let has_scheme = scheme.is_some();
     let web_scheme = scheme.is_some_and(|s| s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"));
-    if !network_path && !has_scheme {
+    if !network_path && scheme.is_none() {
         return false;
     }
     // Against both schemes the site may be served with: `https:x` is a path
@@ -480,11 +479,7 @@ fn leaves_site(href: &str, site_domain: &str) -> bool {
         let Ok(base) = url::Url::parse(&format!("{scheme}://{site_domain}/")) else { return true };
         match url::Url::options().base_url(Some(&base)).parse(&cleaned) {
             Ok(url) => {
-                let authority = match (url.host_str(), url.port()) {
-                    (Some(host), Some(port)) => format!("{host}:{port}"),
-                    (host, None) => host.unwrap_or_default().to_string(),
-                    (None, Some(_)) => String::new(),
-                };
+                let authority = &url[url::Position::BeforeHost..url::Position::AfterPort];
                 matches!(url.scheme(), "http" | "https") && !authority.eq_ignore_ascii_case(site_domain)
             }
             // A host the parser refuses, a browser may still go to (its
@@ -494,11 +489,12 @@ fn leaves_site(href: &str, site_domain: &str) -> bool {
     })
 }
 
-/// An attribute value with its character references decoded, as a browser
-/// reads it. Named references are HTML's (markup5ever's table) and must end
-/// in `;`: the legacy ones a browser also takes without it stand for no
-/// character a URL's scheme, slashes or host could be made of.
-fn decode_references(value: &str) -> Cow<'_, str> {
+/// Text or an attribute value with its character references decoded, as a
+/// browser reads it: undoes [`escape_attr`] and the sanitiser's serialiser,
+/// and reads hrefs as written. Named references are HTML's (markup5ever's
+/// table) and must end in `;`: the legacy ones a browser also takes without
+/// it stand for no character a URL's scheme, slashes or host could be made of.
+pub fn unescape(value: &str) -> Cow<'_, str> {
     if !value.contains('&') {
         return Cow::Borrowed(value);
     }
@@ -557,34 +553,6 @@ fn reference(text: &str) -> Option<(String, usize)> {
     let &(first, second) = markup5ever::data::NAMED_ENTITIES.get(with_semicolon)?;
     let decoded = [first, second].into_iter().filter(|&c| c != 0).filter_map(char::from_u32).collect();
     Some((decoded, name + 1))
-}
-
-/// Undoes [`escape_attr`], and the `&nbsp;` of the sanitiser's serialiser:
-/// what text and attributes of our own or sanitised HTML can hold.
-pub fn unescape(value: &str) -> String {
-    if !value.contains('&') {
-        return value.to_string();
-    }
-    const ENTITIES: [(&str, &str); 6] =
-        [("&quot;", "\""), ("&lt;", "<"), ("&gt;", ">"), ("&#39;", "'"), ("&nbsp;", "\u{a0}"), ("&amp;", "&")];
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(at) = rest.find('&') {
-        out.push_str(&rest[..at]);
-        rest = &rest[at..];
-        match ENTITIES.iter().find(|(entity, _)| rest.starts_with(entity)) {
-            Some((entity, c)) => {
-                out.push_str(c);
-                rest = &rest[entity.len()..];
-            }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// Escapes text for a double-quoted HTML attribute, or for XML text and
@@ -797,10 +765,10 @@ mod tests {
 
     #[test]
     fn character_references_decode_as_in_html() {
-        assert_eq!(decode_references("a&amp;b&#58;&#x2F;&colon;&lt;&#0;&#xZ;&amp"), "a&b:/:<\u{fffd}&#xZ;&amp");
-        assert_eq!(decode_references("&NotNestedGreaterGreater;"), "\u{2aa2}\u{338}");
-        assert_eq!(decode_references("&#138;&#x9a;&#128;&#129;"), "Šš€\u{81}");
-        assert!(matches!(decode_references("/plain"), Cow::Borrowed("/plain")));
+        assert_eq!(unescape("a&amp;b&#58;&#x2F;&colon;&lt;&#0;&#xZ;&amp"), "a&b:/:<\u{fffd}&#xZ;&amp");
+        assert_eq!(unescape("&NotNestedGreaterGreater;"), "\u{2aa2}\u{338}");
+        assert_eq!(unescape("&#138;&#x9a;&#128;&#129;"), "Šš€\u{81}");
+        assert!(matches!(unescape("/plain"), Cow::Borrowed("/plain")));
     }
 
     /// A page of `site.gov.cn` after [`finish_page`].

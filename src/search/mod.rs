@@ -303,7 +303,7 @@ fn fit(text: &str, width: usize) -> String {
 
 /// Snippet HTML to terminal text: marks become 【】, entities are decoded.
 fn snippet_text(html: &str) -> String {
-    crate::html::unescape(&html.replace("<mark>", "【").replace("</mark>", "】"))
+    crate::html::unescape(&html.replace("<mark>", "【").replace("</mark>", "】")).into_owned()
 }
 
 /// Results for an 80-column terminal: rank and title, then status, 文号 and

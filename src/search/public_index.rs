@@ -353,9 +353,10 @@ impl Source {
         Ok(occurrences)
     }
 
-    /// Reads the postings of the terms of consecutive shards `shards`, adds the 文号 postings that fall there, and emits the
-    /// shard files. Returns the number of terms, the occurrences of the
-    /// words met (for the vocabulary) and the bytes written.
+    /// Reads the postings of the terms of consecutive shards `shards`, adds
+    /// the 文号 postings that fall there, and emits the shard files. Returns
+    /// the number of terms, the occurrences of the words met (for the
+    /// vocabulary) and the bytes written.
     fn pass(
         &self,
         searcher: &Searcher,
