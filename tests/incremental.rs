@@ -57,11 +57,14 @@ fn applied(session: Session, paths: &[PathBuf]) -> Session {
     next.expect("the session survives a successful edit")
 }
 
-/// Term → documents of a posting shard (weights left out: an incremental
-/// update keeps other terms' field averages).
+/// Term → documents of a posting shard, from its `[gap, weight, …]` lists
+/// (weights left out: an incremental update keeps other terms' field
+/// averages).
 fn postings(bytes: &[u8]) -> BTreeMap<String, Vec<u32>> {
     let shard: BTreeMap<String, Vec<u32>> = serde_json::from_slice(bytes).unwrap();
-    shard.into_iter().map(|(term, list)| (term, list.iter().step_by(2).copied().collect())).collect()
+    let docs =
+        |list: Vec<u32>| list.iter().step_by(2).scan(0, |doc, gap| Some(*doc + gap).inspect(|d| *doc = *d)).collect();
+    shard.into_iter().map(|(term, list)| (term, docs(list))).collect()
 }
 
 #[test]

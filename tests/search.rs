@@ -257,7 +257,8 @@ fn a_bigram_is_found_where_a_body_has_it_as_a_word() {
         .filter(|f| f.path.contains("/terms/"))
         .filter_map(|f| serde_json::from_slice::<serde_json::Value>(&f.bytes).unwrap().get("b:医保").cloned())
         .collect();
-    // `[doc, weight]`: the second document, with the weight of a bigram.
+    // `[gap, weight]`: the second document (a first gap is the number
+    // itself), with the weight of a bigram.
     assert_eq!(postings.len(), 1, "{postings:?}");
     assert_eq!(postings[0][0], 1, "{postings:?}");
 }

@@ -7,6 +7,8 @@
 import { addVocabularyLines, bigrams, docNumberTerms, isCjk, normalise, segment, simplifiedMap, synonymMap } from "./zhiku-tokenize.js";
 
 const BASE = "/search/index/";
+/** `version` of the index files this script reads (`public_index::FORMAT_VERSION`). */
+const FORMAT_VERSION = 2;
 const PAGE = 10;
 const DEBOUNCE_MS = 150;
 const KIND_LABELS = { policy: "政策文件", interpretation: "政策解读", qa: "问答", page: "页面" };
@@ -36,6 +38,7 @@ function get(path, json) {
 /** The index: metadata, the simplified-character table and the vocabulary buckets loaded so far. */
 export async function open() {
   const [meta, table, synonymLines] = await Promise.all([get("meta.json", true), get("simplified.txt", false), get("synonyms.txt", false)]);
+  if (meta.version !== FORMAT_VERSION) throw new Error(`search index version ${meta.version}, this script reads ${FORMAT_VERSION}`);
   return { meta, simplified: simplifiedMap(table), synonyms: synonymMap(synonymLines), vocab: { costs: new Map(), unknown: meta.unknown_cost }, buckets: new Set() };
 }
 
@@ -97,8 +100,11 @@ export async function rank(index, query) {
     if (!list) return;
     const df = list.length / 2;
     const idf = weight * Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    // [gap, weight, …]: each document number is the gap plus the one before.
+    let doc = 0;
     for (let k = 0; k < list.length; k += 2) {
-      scores.set(list[k], (scores.get(list[k]) || 0) + (idf * list[k + 1]) / index.meta.weight_scale);
+      doc += list[k];
+      scores.set(doc, (scores.get(doc) || 0) + (idf * list[k + 1]) / index.meta.weight_scale);
     }
   });
   return { words, ranked: [...scores].sort((a, b) => b[1] - a[1] || a[0] - b[0]) };
@@ -166,7 +172,15 @@ async function initPage() {
   const status = document.getElementById("search-status");
   const facetBox = document.getElementById("search-facets");
   const more = document.getElementById("search-more");
-  const index = await open();
+  let index;
+  try {
+    index = await open();
+  } catch (e) {
+    // A cached script meeting a newer index, or an index that is missing.
+    status.textContent = "站内搜索暂不可用，请刷新页面后重试。";
+    console.warn(e);
+    return;
+  }
   const selected = new Map(); // facet index → value id
   let shown = PAGE;
   let timer = 0;
