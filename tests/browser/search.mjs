@@ -2,7 +2,8 @@
 // plain static server. Usage: node search.mjs PUBLIC_DIR CASES_JSON
 // CASES_JSON: [{ "q": "…", "first": "/expected/url/" }]. Checks that the
 // expected document comes first when the query is typed and when it comes
-// from ?q=, that facets filter, and that no console error occurs.
+// from ?q=, that facets filter, that an index of another format version is
+// refused with a message, and that no console error occurs.
 import { readFileSync } from "node:fs";
 import { finish, launchChromium, serveStatic } from "./harness.mjs";
 
@@ -68,9 +69,24 @@ try {
   await page.waitForSelector("[data-search-results] li a", { timeout: 5000 }).catch(() => {});
   if ((await firstResult(page)) !== cases[0].first) failures.push("the header search box does not lead to the results");
 
+  // An index of another format (a cached script meeting a newer build) is
+  // refused with a message, not misread.
+  await page.route("**/search/index/meta.json", async (route) => {
+    const response = await route.fetch();
+    const meta = await response.json();
+    await route.fulfill({ response, json: { ...meta, version: meta.version + 1 } });
+  });
+  await page.goto(`${server.base}/search/?q=${encodeURIComponent(cases[0].q)}`);
+  await page.waitForFunction(() => document.getElementById("search-status")?.textContent, null, { timeout: 5000 }).catch(() => {});
+  const refused = await page.textContent("#search-status");
+  if (!refused.includes("站内搜索暂不可用")) failures.push(`an index of another version: status ${JSON.stringify(refused)}`);
+  if (!(await page.isHidden("#search-form"))) failures.push("an index of another version: the search box is offered");
+  if (await page.$("[data-search-results] li")) failures.push("an index of another version: results shown");
+  await page.unroute("**/search/index/meta.json");
+
   failures.push(...errors.map((e) => `console error: ${e}`));
 } finally {
   await browser.close();
   server.close();
 }
-finish(failures, `search: ${cases.length} queries first, facets, ?q=, keyboard; no console errors`);
+finish(failures, `search: ${cases.length} queries first, facets, ?q=, keyboard, another index version refused; no console errors`);
