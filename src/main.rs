@@ -183,7 +183,11 @@ fn main() -> ExitCode {
                 Ok(options) => options,
                 Err(code) => return code,
             };
-            let report = build::build(&options);
+            let (report, kept) = build::build_keeping(&options);
+            // The process ends here, and the system takes its memory back
+            // at once: freeing the library, the dictionary and the templates
+            // piece by piece would keep one core busy after the build.
+            std::mem::forget(kept);
             eprint!("{}", report.diagnostics.to_pretty(&options.root, std::io::stderr().is_terminal()));
             if timings {
                 eprint!("{}", report.timings());
