@@ -1071,9 +1071,9 @@ impl Site<'_> {
 
     /// Renders `ids` in pages of `per_page` at `url`, `url/page/2/`, …
     /// `fill` adds the page-specific context and returns the template name.
-    /// The pages of a listing, on every core: the largest listings (every
-    /// policy, 现行有效) are hundreds of pages, and as one job each they
-    /// left one core rendering them alone at the end of the phase, about
+    /// The pages render on every core: the largest listings (every policy,
+    /// 现行有效) are hundreds of pages, and page by page in their one job
+    /// they left one core rendering alone at the end of the phase, about
     /// 0.1 s at 6k documents.
     fn paginate<'t>(
         &self,
