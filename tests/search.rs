@@ -254,7 +254,7 @@ fn a_bigram_is_found_where_a_body_has_it_as_a_word() {
         .into_inner()
         .unwrap()
         .iter()
-        .filter(|f| f.path.contains("/terms/"))
+        .filter(|f| f.path.contains("/postings-v2/"))
         .filter_map(|f| serde_json::from_slice::<serde_json::Value>(&f.bytes).unwrap().get("b:医保").cloned())
         .collect();
     // `[gap, weight]`: the second document (a first gap is the number

@@ -33,6 +33,13 @@ pub const DIR: &str = "search/index";
 /// another build (a cached script) refuses the index instead of misreading
 /// it. Bump it whenever a file's format changes (2: gap-coded postings).
 const FORMAT_VERSION: u32 = 2;
+/// The folder of the posting shards, named after [`FORMAT_VERSION`]: a
+/// client that predates the version check (a cached script, or a theme's
+/// own copy) asks for `terms/`, finds nothing and ranks nothing, rather
+/// than reading gaps as document numbers.
+fn postings_dir() -> String {
+    format!("postings-v{FORMAT_VERSION}")
+}
 const K1: f64 = 1.2;
 const B: f64 = 0.75;
 /// Posting weights are stored as integers in hundredths.
@@ -424,7 +431,7 @@ impl Source {
             let merged = lists.into_iter().map(|(term, postings)| (term, merge_postings(postings)));
             serde::Serializer::collect_map(&mut serde_json::Serializer::new(&mut bytes), merged)
                 .map_err(|e| tantivy::TantivyError::InternalError(e.to_string()))?;
-            files.push(OutputFile { path: format!("{DIR}/terms/{shard}.json"), bytes });
+            files.push(OutputFile { path: format!("{DIR}/{}/{shard}.json", postings_dir()), bytes });
         }
         let bytes = files.iter().map(|f| f.bytes.len()).sum();
         emit(files)?;
@@ -820,14 +827,22 @@ pub fn patch(
     let mut numbers: BTreeMap<String, Vec<(u32, f32)>> = BTreeMap::new();
     let mut files = Vec::new();
     let mut blocks: BTreeMap<usize, Vec<serde_json::Value>> = BTreeMap::new();
+    // A 文号 belongs to one document (the library refuses duplicates), so
+    // its list is rewritten whole: emptied for every old number first, then
+    // filled for the new ones, so that an edit taking over a number another
+    // edit of the same batch gave up keeps it, whatever their order.
+    let number_term = |doc: &SearchDoc| {
+        doc.doc_number.as_deref().and_then(|n| doc_number::parse(n).ok()).map(|n| doc_number_term(&n.number))
+    };
+    for &(_, old, _) in changed {
+        numbers.extend(number_term(old).map(|term| (term, Vec::new())));
+    }
+    for &(ord, _, new) in changed {
+        numbers.extend(number_term(new).map(|term| (term, vec![(ord as u32, DOC_NUMBER_BOOST as f32)])));
+    }
     for &(ord, old, new) in changed {
         terms.extend(terms_of(old, analyzer));
         terms.extend(terms_of(new, analyzer));
-        for (doc, postings) in [(old, vec![]), (new, vec![(ord as u32, DOC_NUMBER_BOOST as f32)])] {
-            if let Some(number) = doc.doc_number.as_deref().and_then(|n| doc_number::parse(n).ok()) {
-                numbers.insert(doc_number_term(&number.number), postings);
-            }
-        }
         files.push(record(ord, new));
         let Some(ids) = facet_ids(new, &mut dictionaries, false) else { return Ok(None) };
         let k = ord / block.max(1);
@@ -868,7 +883,7 @@ pub fn patch(
         by_shard.entry(bucket(&term, shards)).or_default().insert(term, list);
     }
     for (shard, lists) in by_shard {
-        let path = format!("terms/{shard}.json");
+        let path = format!("{}/{shard}.json", postings_dir());
         let text = std::fs::read(dir.join(&path)).map_err(|e| format!("{DIR}/{path}: {e}"))?;
         let mut current: BTreeMap<String, Vec<u32>> =
             serde_json::from_slice(&text).map_err(|e| format!("{DIR}/{path}: {e}"))?;

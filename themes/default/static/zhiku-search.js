@@ -92,7 +92,7 @@ export async function terms(index, query) {
 /** Ranked matches: [[doc id, score]], best first; BM25 with the index's field boosts. */
 export async function rank(index, query) {
   const { words, terms: wanted } = await terms(index, query);
-  const shards = await Promise.all(wanted.map(([t]) => get(`terms/${bucket(t, index.meta.term_shards)}.json`, true)));
+  const shards = await Promise.all(wanted.map(([t]) => get(`postings-v${FORMAT_VERSION}/${bucket(t, index.meta.term_shards)}.json`, true)));
   const n = index.meta.documents;
   const scores = new Map();
   wanted.forEach(([term, weight], i) => {
