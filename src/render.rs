@@ -680,12 +680,24 @@ impl Site<'_> {
         what: &str,
         doc: Option<&Document>,
     ) -> Result<Vec<u8>, Diagnostic> {
+        let file = || doc.map_or_else(|| what.to_string(), |d| d.file.clone());
         // Bytes, never checked for UTF-8 again: tera writes only strings.
         match render_into_scratch(self.tera, template, context) {
             Ok(html) => {
                 let start = Instant::now();
-                let mut html = finish_page(html, self.config.domain());
+                let finished = finish_page(html, self.config.domain());
                 self.post_processing.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+                let mut html = finished.map_err(|reason| {
+                    Diagnostic::error(
+                        file(),
+                        None,
+                        format!(
+                            "template `{template}` made HTML that cannot be read to give its external links \
+                             `rel=\"noopener noreferrer\"`: {reason}"
+                        ),
+                    )
+                    .with_hint("look in the template for malformed markup, such as `=` with no value (`<script a=>`)")
+                })?;
                 // Pages wait in memory for the writer, and a rewritten page's
                 // buffer can be up to half unused. Shrinking in place keeps
                 // the block under mimalloc, so it is copied instead.
@@ -694,15 +706,12 @@ impl Site<'_> {
                 }
                 Ok(html)
             }
-            Err(e) => {
-                let file = doc.map_or_else(|| what.to_string(), |d| d.file.clone());
-                Err(Diagnostic::error(
-                    file,
-                    None,
-                    format!("rendering with template `{template}` failed: {}", error_chain(&e)),
-                )
-                .with_hint("check the template for fields this page does not have"))
-            }
+            Err(e) => Err(Diagnostic::error(
+                file(),
+                None,
+                format!("rendering with template `{template}` failed: {}", error_chain(&e)),
+            )
+            .with_hint("check the template for fields this page does not have")),
         }
     }
 

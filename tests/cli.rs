@@ -80,3 +80,34 @@ fn site_templates_override_the_theme() {
     assert!(!broken.status.success());
     assert!(String::from_utf8_lossy(&broken.stderr).contains("templates/page.html"));
 }
+
+/// A page lol_html cannot read could not be given `rel="noopener
+/// noreferrer"` on its external links: the build fails, naming the page and
+/// the template, and the previous site stays.
+#[test]
+fn markup_the_post_processor_cannot_read_fails_the_build() {
+    let dir = copy_fixture("valid");
+    let build = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    let before = read_tree(&dir.path().join("public"));
+
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/page.html"),
+        "{% extends \"base.html\" %}{% block content %}<script a=><a href=\"https://www.gov.cn/\">国务院</a>{% endblock content %}",
+    )
+    .unwrap();
+    let broken = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert_eq!(broken.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "template `page.html` made HTML that cannot be read to give its external links \
+             `rel=\"noopener noreferrer\"`: "
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("content/about.md"), "{stderr}");
+    assert!(stderr.contains("`<script a=>`"), "{stderr}");
+    assert_eq!(read_tree(&dir.path().join("public")), before, "the previous site was touched");
+}
