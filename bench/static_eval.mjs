@@ -11,7 +11,8 @@ import { pathToFileURL } from "node:url";
 const [modulePath, root, name] = process.argv.slice(2);
 globalThis.fetch = async (url) => {
   try {
-    const body = await readFile(path.join(root, url));
+    // The client asks for each file with a query (`?v=` its build's stamp).
+    const body = await readFile(path.join(root, url.split("?")[0]));
     return { ok: true, json: async () => JSON.parse(body.toString("utf8")), text: async () => body.toString("utf8") };
   } catch {
     return { ok: false, json: async () => ({}), text: async () => "" };

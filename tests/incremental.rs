@@ -67,6 +67,11 @@ fn postings(bytes: &[u8]) -> BTreeMap<String, Vec<u32>> {
     shard.into_iter().map(|(term, list)| (term, docs(list))).collect()
 }
 
+/// `stamp` of the static index among `files`.
+fn stamp_of(files: &BTreeMap<String, Vec<u8>>) -> serde_json::Value {
+    serde_json::from_slice::<serde_json::Value>(&files["search/index/meta.json"]).unwrap()["stamp"].clone()
+}
+
 /// A `serve` session over a fresh build of the site at `root` into
 /// `public-incremental`.
 fn built_session(root: &Path) -> Session {
@@ -90,6 +95,7 @@ fn edits_applied_in_place_match_a_full_build() {
     let site = demo_copy();
     let root = site.path();
     let mut session = built_session(root);
+    let first_stamp = stamp_of(&read_tree(&root.join("public-incremental")).into_iter().collect());
 
     let qa = edit(
         root,
@@ -111,6 +117,12 @@ fn edits_applied_in_place_match_a_full_build() {
 
     let (a, b) = beside_a_full_build(root);
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    // Each patch kept the stamp of the static index true to its files, so
+    // the browser asks for this build's files, not cached ones.
+    for (name, files) in [("public-incremental", &a), ("public-full", &b)] {
+        assert_eq!(stamp_of(files), zhiku::search::public_index::stamp_on_disk(&root.join(name)).unwrap(), "{name}");
+    }
+    assert_ne!(stamp_of(&a), first_stamp, "the edits changed the static index, and its stamp");
     let mut compared = 0;
     let mut differing = Vec::new();
     for (path, bytes) in &a {

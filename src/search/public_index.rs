@@ -48,6 +48,50 @@ const WEIGHT_SCALE: f64 = 100.0;
 const EXCERPT_CHARS: usize = 600;
 /// A 文号 match outweighs any words, as in the operator index.
 const DOC_NUMBER_BOOST: f64 = 50.0;
+/// The `stamp` of `meta.json`: the wrapping sum of [`fingerprint`] over
+/// every other file of the index. The client reads `meta.json` past any
+/// cache and asks for the other files with the stamp in their query, so a
+/// browser or CDN never hands it a file of an earlier build beside this
+/// build's (Pagefind fetches its entry file the same way). A sum, so that
+/// files emitted from several threads in any order, and `serve`'s patches
+/// of a few of them, come to what a full build gives.
+#[derive(Default)]
+struct Stamp(std::sync::atomic::AtomicU64);
+
+impl Stamp {
+    fn add(&self, files: &[OutputFile]) {
+        let sum = files.iter().map(|f| fingerprint(&f.path, &f.bytes)).fold(0, u64::wrapping_add);
+        self.0.fetch_add(sum, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn hex(&self) -> String {
+        format!("{:x}", self.0.load(std::sync::atomic::Ordering::Relaxed))
+    }
+}
+
+/// The stamp the static index in `out_dir` should carry, from its files as
+/// they are on disk: what tests hold the build and `serve`'s patches to.
+pub fn stamp_on_disk(out_dir: &std::path::Path) -> std::io::Result<String> {
+    let stamp = Stamp::default();
+    for entry in walkdir::WalkDir::new(out_dir.join(DIR)) {
+        let entry = entry?;
+        let relative = entry.path().strip_prefix(out_dir).unwrap_or(entry.path());
+        let path = relative.to_string_lossy().replace('\\', "/");
+        if entry.file_type().is_file() && path != format!("{DIR}/meta.json") {
+            stamp.add(&[OutputFile { bytes: std::fs::read(entry.path())?, path }]);
+        }
+    }
+    Ok(stamp.hex())
+}
+
+fn fingerprint(path: &str, bytes: &[u8]) -> u64 {
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(path.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(bytes);
+    u64::from(hasher.finalize())
+}
+
 /// Target size of a posting shard.
 const SHARD_BYTES: usize = 8 * 1024;
 /// Documents per facet block.
@@ -627,6 +671,13 @@ pub fn build(
     region_names: &BTreeMap<String, String>,
     emit: Emit,
 ) -> tantivy::Result<PublicIndexStats> {
+    let unstamped = emit;
+    let stamp = Stamp::default();
+    let stamped = |files: Vec<OutputFile>| {
+        stamp.add(&files);
+        unstamped(files)
+    };
+    let emit: Emit = &stamped;
     let searcher = index.reader()?.searcher();
     let source = Source::of(&searcher, analyzer)?;
     // The records and facets need only the documents: they are made and
@@ -722,8 +773,10 @@ pub fn build(
     files.push(file("simplified.txt".into(), simplified_table().into_bytes()));
     files.push(file("synonyms.txt".into(), analyzer.synonym_lines().into_bytes()));
 
+    stamp.add(&files);
     let meta = json!({
         "version": FORMAT_VERSION,
+        "stamp": stamp.hex(),
         "documents": docs.len(),
         "term_shards": term_shards,
         "vocab_shards": vocab_shards,
@@ -820,7 +873,11 @@ pub fn patch(
         let text = std::fs::read(dir.join(path)).map_err(|e| format!("{DIR}/{path}: {e}"))?;
         serde_json::from_slice(&text).map_err(|e| format!("{DIR}/{path}: {e}"))
     };
-    let meta = read_json("meta.json")?;
+    let mut meta = read_json("meta.json")?;
+    // An index from before stamps: build in full.
+    let Some(stamp) = meta["stamp"].as_str().and_then(|hex| u64::from_str_radix(hex, 16).ok()) else {
+        return Ok(None);
+    };
     let shards = meta["term_shards"].as_u64().unwrap_or(1) as usize;
     let block = meta["facet_block"].as_u64().unwrap_or(FACET_BLOCK as u64) as usize;
     let mut dictionaries: Vec<Vec<String>> = FACETS
@@ -901,6 +958,18 @@ pub fn patch(
             bytes: serde_json::to_vec(&current).map_err(|e| e.to_string())?,
         });
     }
+    // Each rewritten file trades its old fingerprint for its new one; a
+    // path met twice counts once, with its last version, as written.
+    let last: BTreeMap<&str, &[u8]> = files.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())).collect();
+    let mut stamp = stamp;
+    for (path, bytes) in last {
+        if let Ok(old) = std::fs::read(out_dir.join(path)) {
+            stamp = stamp.wrapping_sub(fingerprint(path, &old));
+        }
+        stamp = stamp.wrapping_add(fingerprint(path, bytes));
+    }
+    meta["stamp"] = json!(format!("{stamp:x}"));
+    files.push(OutputFile { path: format!("{DIR}/meta.json"), bytes: meta.to_string().into_bytes() });
     Ok(Some(files))
 }
 

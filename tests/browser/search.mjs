@@ -2,8 +2,9 @@
 // plain static server. Usage: node search.mjs PUBLIC_DIR CASES_JSON
 // CASES_JSON: [{ "q": "…", "first": "/expected/url/" }]. Checks that the
 // expected document comes first when the query is typed and when it comes
-// from ?q=, that facets filter, that an index of another format version is
-// refused with a message, and that no console error occurs.
+// from ?q=, that files of the index are asked for with their build's stamp,
+// that facets filter, that an index of another format version is refused
+// with a message, and that no console error occurs.
 import { readFileSync } from "node:fs";
 import { finish, launchChromium, serveStatic } from "./harness.mjs";
 
@@ -20,6 +21,8 @@ try {
   page.on("pageerror", (e) => errors.push(e.message));
 
   // Typed into the box, one key at a time.
+  const requested = [];
+  page.on("request", (r) => r.url().includes("/search/index/") && requested.push(new URL(r.url())));
   await page.goto(`${server.base}/search/`);
   await page.waitForSelector("#search-form:not([hidden])");
   for (const c of cases) {
@@ -35,6 +38,15 @@ try {
     if (got !== c.first) failures.push(`typed ${c.q}: first result ${got}, expected ${c.first}`);
     if (new URL(page.url()).searchParams.get("q") !== c.q) failures.push(`typed ${c.q}: the URL does not carry ?q=`);
   }
+
+  // meta.json past every cache, each other file with its build's stamp,
+  // so that no cached file of an earlier build is mixed in.
+  const { stamp } = JSON.parse(readFileSync(`${dir}/search/index/meta.json`, "utf8"));
+  for (const url of requested) {
+    const meta = url.pathname.endsWith("/meta.json");
+    if (meta ? !url.searchParams.get("ts") : url.searchParams.get("v") !== stamp) failures.push(`asked for ${url.pathname}${url.search}`);
+  }
+  if (!requested.some((u) => u.pathname.includes("/postings-v"))) failures.push(`no posting shard among ${requested.length} requests`);
 
   // Shared links: the query comes from ?q=.
   for (const c of cases) {
@@ -71,7 +83,7 @@ try {
 
   // An index of another format (a cached script meeting a newer build) is
   // refused with a message, not misread.
-  await page.route("**/search/index/meta.json", async (route) => {
+  await page.route("**/search/index/meta.json?*", async (route) => {
     const response = await route.fetch();
     const meta = await response.json();
     await route.fulfill({ response, json: { ...meta, version: meta.version + 1 } });
@@ -82,7 +94,7 @@ try {
   if (!refused.includes("站内搜索暂不可用")) failures.push(`an index of another version: status ${JSON.stringify(refused)}`);
   if (!(await page.isHidden("#search-form"))) failures.push("an index of another version: the search box is offered");
   if (await page.$("[data-search-results] li")) failures.push("an index of another version: results shown");
-  await page.unroute("**/search/index/meta.json");
+  await page.unroute("**/search/index/meta.json?*");
 
   failures.push(...errors.map((e) => `console error: ${e}`));
 } finally {

@@ -25,11 +25,17 @@ export function bucket(key, buckets) {
 }
 
 const cache = new Map();
+/** `stamp` of the build's meta.json, which every other file is asked for with. */
+let stamp = "";
 function get(path, json) {
   if (!cache.has(path)) {
+    // meta.json is read past every cache (as Pagefind reads its entry file),
+    // the other files with its stamp: a browser or CDN keeping files of an
+    // earlier build never mixes them with this one's.
+    const query = path === "meta.json" ? `ts=${Date.now()}` : `v=${encodeURIComponent(stamp)}`;
     cache.set(
       path,
-      fetch(BASE + path).then((r) => (r.ok ? (json ? r.json() : r.text()) : json ? {} : "")),
+      fetch(`${BASE}${path}?${query}`).then((r) => (r.ok ? (json ? r.json() : r.text()) : json ? {} : "")),
     );
   }
   return cache.get(path);
@@ -37,8 +43,10 @@ function get(path, json) {
 
 /** The index: metadata, the simplified-character table and the vocabulary buckets loaded so far. */
 export async function open() {
-  const [meta, table, synonymLines] = await Promise.all([get("meta.json", true), get("simplified.txt", false), get("synonyms.txt", false)]);
+  const meta = await get("meta.json", true);
   if (meta.version !== FORMAT_VERSION) throw new Error(`search index version ${meta.version}, this script reads ${FORMAT_VERSION}`);
+  stamp = String(meta.stamp ?? "");
+  const [table, synonymLines] = await Promise.all([get("simplified.txt", false), get("synonyms.txt", false)]);
   return { meta, simplified: simplifiedMap(table), synonyms: synonymMap(synonymLines), vocab: { costs: new Map(), unknown: meta.unknown_cost }, buckets: new Set() };
 }
 
