@@ -228,7 +228,10 @@ fn prepare(options: &BuildOptions, report: &mut BuildReport) -> Option<Rendered>
     report.qa = count(Kind::Qa);
     report.interpretations = count(Kind::Interpretation);
     let theme = match theme {
-        Ok(theme) => Some(theme),
+        Ok(mut theme) => {
+            report.diagnostics.extend(std::mem::take(&mut theme.warnings));
+            Some(theme)
+        }
         Err(problems) => {
             report.diagnostics.extend(problems);
             None

@@ -35,6 +35,8 @@ pub struct OutputFile {
 pub struct Theme {
     pub tera: Tera,
     pub static_files: Vec<OutputFile>,
+    /// What the build should tell about the theme without failing.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Theme {
@@ -44,6 +46,8 @@ impl Theme {
     pub fn load(root: &Path, config: &Config) -> Result<Theme, Vec<Diagnostic>> {
         let mut templates: BTreeMap<String, (String, String)> = BTreeMap::new();
         let mut static_files = Vec::new();
+        // Where each static file that is not built in comes from.
+        let mut static_origins: BTreeMap<String, String> = BTreeMap::new();
         let theme_dir = root.join("themes").join(&config.theme);
         let mut problems = Vec::new();
         if theme_dir.is_dir() {
@@ -54,9 +58,14 @@ impl Theme {
                     templates.insert(name, (origin, String::from_utf8_lossy(&bytes).into_owned()));
                 },
             );
-            read_tree(&theme_dir.join("static"), "", &mut |name, _, bytes| {
-                static_files.push(OutputFile { path: name, bytes })
-            });
+            read_tree(
+                &theme_dir.join("static"),
+                &format!("themes/{}/static", config.theme),
+                &mut |name, origin, bytes| {
+                    static_origins.insert(name.clone(), origin);
+                    static_files.push(OutputFile { path: name, bytes })
+                },
+            );
         } else if config.theme == "default" {
             for file in walk_embedded(&DEFAULT_THEME) {
                 let path = file.path().to_string_lossy().replace('\\', "/");
@@ -77,7 +86,10 @@ impl Theme {
         read_tree(&root.join("templates"), "templates", &mut |name, origin, bytes| {
             templates.insert(name, (origin, String::from_utf8_lossy(&bytes).into_owned()));
         });
-        read_tree(&root.join("static"), "", &mut |name, _, bytes| static_files.push(OutputFile { path: name, bytes }));
+        read_tree(&root.join("static"), "static", &mut |name, origin, bytes| {
+            static_origins.insert(name.clone(), origin);
+            static_files.push(OutputFile { path: name, bytes })
+        });
         // A site's own static file replaces the theme's of the same name.
         let static_files: Vec<OutputFile> =
             static_files.into_iter().map(|f| (f.path.clone(), f)).collect::<BTreeMap<_, _>>().into_values().collect();
@@ -101,8 +113,47 @@ impl Theme {
                 problems.push(template_error("templates", &combined));
             }
         }
-        if problems.is_empty() { Ok(Theme { tera, static_files }) } else { Err(problems) }
+        let warnings = static_files
+            .iter()
+            .filter(|f| f.path == SEARCH_CLIENT)
+            .filter_map(|f| static_origins.get(&f.path).and_then(|origin| search_client_warning(origin, &f.bytes)))
+            .collect();
+        if problems.is_empty() { Ok(Theme { tera, static_files, warnings }) } else { Err(problems) }
     }
+}
+
+/// The static search client, which a theme or site may replace.
+const SEARCH_CLIENT: &str = "zhiku-search.js";
+
+/// A theme's or site's own copy of the search client that reads another
+/// version of the static index than the build writes: search on the site
+/// would find nothing, which the client of before version 2 does silently.
+fn search_client_warning(origin: &str, script: &[u8]) -> Option<Diagnostic> {
+    let text = String::from_utf8_lossy(script);
+    let declaration = "const FORMAT_VERSION = ";
+    let found = text.find(declaration);
+    let declared = found.and_then(|at| {
+        let rest = &text[at + declaration.len()..];
+        rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())].parse::<u32>().ok()
+    });
+    let writes = crate::search::public_index::FORMAT_VERSION;
+    if declared == Some(writes) {
+        return None;
+    }
+    let reads = declared.map_or_else(
+        || "a search index from before version 2".to_string(),
+        |v| format!("version {v} of the search index"),
+    );
+    Some(
+        Diagnostic::warning(
+            origin,
+            found.map(|at| crate::diagnostics::Location::of(&text, at..at + declaration.len())),
+            format!("this search client reads {reads}, but this zhiku writes version {writes}: the site's search will find nothing"),
+        )
+        .with_hint(format!(
+            "delete it to use the built-in client, or start again from themes/default/static/{SEARCH_CLIENT} of this zhiku"
+        )),
+    )
 }
 
 /// Errors a template only has when checked without the others.

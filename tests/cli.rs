@@ -111,3 +111,43 @@ fn markup_the_post_processor_cannot_read_fails_the_build() {
     assert!(stderr.contains("`<script a=>`"), "{stderr}");
     assert_eq!(read_tree(&dir.path().join("public")), before, "the previous site was touched");
 }
+
+/// A site's own copy of the search client that reads another version of
+/// the static index would leave the site's search finding nothing: the
+/// build says so, with the line of the version it reads.
+#[test]
+fn a_search_client_of_another_index_version_is_reported() {
+    let dir = copy_fixture("valid");
+    std::fs::create_dir_all(dir.path().join("static")).unwrap();
+    let client = dir.path().join("static/zhiku-search.js");
+    for (script, expected) in [
+        (
+            "// a copy from an older zhiku\nconst FORMAT_VERSION = 1;\n",
+            [
+                "warning: this search client reads version 1 of the search index, but this zhiku writes version 2: \
+                 the site's search will find nothing",
+                "┌─ static/zhiku-search.js:2:1",
+            ],
+        ),
+        (
+            "const BASE = \"/search/index/\";\n",
+            [
+                "warning: static/zhiku-search.js: this search client reads a search index from before version 2, but \
+                 this zhiku writes version 2: the site's search will find nothing",
+                "= hint: delete it to use the built-in client",
+            ],
+        ),
+    ] {
+        std::fs::write(&client, script).unwrap();
+        let build = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
+        let stderr = String::from_utf8_lossy(&build.stderr);
+        assert!(build.status.success(), "{stderr}");
+        assert!(expected.iter().all(|line| stderr.contains(line)), "{stderr}");
+        assert!(stderr.contains("0 个错误，1 个警告"), "{stderr}");
+    }
+    let built_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/static/zhiku-search.js");
+    std::fs::copy(built_in, &client).unwrap();
+    let build = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(stderr.contains("0 个错误，0 个警告"), "{stderr}");
+}

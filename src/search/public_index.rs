@@ -32,7 +32,7 @@ pub const DIR: &str = "search/index";
 /// `version` in `meta.json`, which the client checks, so that a client from
 /// another build (a cached script) refuses the index instead of misreading
 /// it. Bump it whenever a file's format changes (2: gap-coded postings).
-const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 2;
 /// The folder of the posting shards, named after [`FORMAT_VERSION`]: a
 /// client that predates the version check (a cached script, or a theme's
 /// own copy) asks for `terms/`, finds nothing and ranks nothing, rather
