@@ -6,6 +6,7 @@
 //! [`markdown`]) → post-process ([`html`]) → write ([`output`]).
 //! [`build`] runs the whole pipeline.
 
+pub mod assets;
 pub mod build;
 pub mod check;
 pub mod config;

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera, Value};
 
+use crate::assets;
 use crate::config::Config;
 use crate::content::{Document, Kind, Meta, SortBy};
 use crate::diagnostics::Diagnostic;
@@ -91,11 +92,18 @@ impl Theme {
             static_files.push(OutputFile { path: name, bytes })
         });
         // A site's own static file replaces the theme's of the same name.
-        let static_files: Vec<OutputFile> =
+        let mut static_files: Vec<OutputFile> =
             static_files.into_iter().map(|f| (f.path.clone(), f)).collect::<BTreeMap<_, _>>().into_values().collect();
+        let warnings = static_files
+            .iter()
+            .filter(|f| f.path == SEARCH_CLIENT)
+            .filter_map(|f| static_origins.get(&f.path).and_then(|origin| search_client_warning(origin, &f.bytes)))
+            .collect();
+        let fingerprints = assets::fingerprint(&mut static_files);
 
         let mut tera = Tera::new();
         tera.autoescape_on([".html", ".xml"]);
+        tera.register_function("asset_url", assets::AssetUrl(fingerprints));
         if let Err(combined) =
             tera.add_raw_templates(templates.iter().map(|(name, (_, source))| (name.as_str(), source.as_str())))
         {
@@ -113,11 +121,6 @@ impl Theme {
                 problems.push(template_error("templates", &combined));
             }
         }
-        let warnings = static_files
-            .iter()
-            .filter(|f| f.path == SEARCH_CLIENT)
-            .filter_map(|f| static_origins.get(&f.path).and_then(|origin| search_client_warning(origin, &f.bytes)))
-            .collect();
         if problems.is_empty() { Ok(Theme { tera, static_files, warnings }) } else { Err(problems) }
     }
 }

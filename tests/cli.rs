@@ -151,3 +151,42 @@ fn a_search_client_of_another_index_version_is_reported() {
     let stderr = String::from_utf8_lossy(&build.stderr);
     assert!(stderr.contains("0 个错误，0 个警告"), "{stderr}");
 }
+
+/// Pages link the theme's files with `?h=` a fingerprint of the bytes
+/// published, modules import each other the same way, a site's own file
+/// changes the URL, and a misspelt name fails the build.
+#[test]
+fn static_files_are_linked_with_their_fingerprints() {
+    let dir = copy_fixture("valid");
+    let public = dir.path().join("public");
+    let fingerprint = |path: &str| format!("{:08x}", crc32fast::hash(&std::fs::read(public.join(path)).unwrap()));
+    let build = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    let css = format!("href=\"/zhiku.css?h={}\"", fingerprint("zhiku.css"));
+    assert!(read(&public, "index.html").contains(&css), "{css}");
+    let search = format!("src=\"/zhiku-search.js?h={}\"", fingerprint("zhiku-search.js"));
+    assert!(read(&public, "search/index.html").contains(&search), "{search}");
+    let tokenize = format!("from \"./zhiku-tokenize.js?h={}\"", fingerprint("zhiku-tokenize.js"));
+    assert!(read(&public, "zhiku-search.js").contains(&tokenize), "{tokenize}");
+
+    std::fs::create_dir_all(dir.path().join("static")).unwrap();
+    std::fs::write(dir.path().join("static/zhiku.css"), "body { color: #000 }").unwrap();
+    assert!(zhiku(&["build", "--as-of", "2026-11-26"], dir.path()).status.success());
+    assert_eq!(fingerprint("zhiku.css"), format!("{:08x}", crc32fast::hash(b"body { color: #000 }")));
+    assert!(!read(&public, "index.html").contains(&css), "the site's own style sheet kept the theme's URL");
+    assert!(read(&public, "index.html").contains(&format!("href=\"/zhiku.css?h={}\"", fingerprint("zhiku.css"))));
+
+    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
+    std::fs::write(
+        dir.path().join("templates/page.html"),
+        "{% extends \"base.html\" %}{% block content %}<img src=\"{{ asset_url(path=\"logo.png\") }}\">{% endblock content %}",
+    )
+    .unwrap();
+    let broken = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert!(!broken.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("asset_url: `logo.png` is not a static file of the theme or of the site's static/"),
+        "{stderr}"
+    );
+}
