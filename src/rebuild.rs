@@ -36,6 +36,9 @@ pub struct Applied {
     pub elapsed: Duration,
     /// Time per step.
     pub phases: Vec<(&'static str, Duration)>,
+    /// What a full build would warn about now (an applied edit has no
+    /// errors).
+    pub warnings: Diagnostics,
 }
 
 /// The outcome of [`Session::apply`].
@@ -161,6 +164,7 @@ impl Session {
                 written,
                 elapsed: start.elapsed(),
                 phases,
+                warnings: diagnostics,
             }),
             true,
         )
@@ -191,10 +195,14 @@ impl Session {
         let out_dir = self.options.output_dir();
         match output::write_changed(&out_dir, &files) {
             Ok(written) => {
+                let mut theme = theme;
+                diagnostics.extend(std::mem::take(&mut theme.warnings));
                 self.kept.theme = theme;
                 let elapsed = start.elapsed();
                 let phases = vec![("render", render_time), ("write", elapsed - render_time)];
-                (Outcome::Applied(Applied { documents: 0, made: files.len(), written, elapsed, phases }), Some(self))
+                let applied =
+                    Applied { documents: 0, made: files.len(), written, elapsed, phases, warnings: diagnostics };
+                (Outcome::Applied(applied), Some(self))
             }
             Err(e) => {
                 diagnostics.push(write_failure(&out_dir, &e));

@@ -79,17 +79,24 @@ fn run_build(options: &BuildOptions, timings: bool) -> (BuildReport, Option<Stri
 
 /// Applies an edit incrementally when it can; `None` when only a full
 /// build will do. On success the error is `None`.
-fn run_incremental(session: &mut Option<Session>, paths: &[PathBuf], timings: bool) -> Option<Option<String>> {
+fn run_incremental(
+    session: &mut Option<Session>,
+    paths: &[PathBuf],
+    root: &Path,
+    timings: bool,
+) -> Option<Option<String>> {
     let current = session.take()?;
     let (outcome, next) = if current.only_theme(paths) { current.apply_theme() } else { current.apply(paths) };
     *session = next;
     match outcome {
         Outcome::Applied(applied) => {
+            eprint!("{}", applied.warnings.to_pretty(root, false));
             eprintln!(
-                "增量更新：{} 个文件重新解析，{} 个文件重新生成，写入 {} 个，用时 {:.0} 毫秒",
+                "增量更新：{} 个文件重新解析，{} 个文件重新生成，写入 {} 个，{} 个警告，用时 {:.0} 毫秒",
                 applied.documents,
                 applied.made,
                 applied.written,
+                applied.warnings.warning_count(),
                 applied.elapsed.as_secs_f64() * 1000.0
             );
             if timings {
@@ -100,7 +107,7 @@ fn run_incremental(session: &mut Option<Session>, paths: &[PathBuf], timings: bo
             Some(None)
         }
         Outcome::Failed(diagnostics) => {
-            eprint!("{}", diagnostics.to_pretty(Path::new("."), false));
+            eprint!("{}", diagnostics.to_pretty(root, false));
             Some(Some(diagnostics.to_plain()))
         }
         Outcome::NeedsFullBuild => None,
@@ -167,7 +174,7 @@ pub fn serve(mut options: ServeOptions) -> Result<(), String> {
             paths.sort();
             paths.dedup();
             if !paths.is_empty() {
-                let incremental = run_incremental(&mut session, &paths, timings);
+                let incremental = run_incremental(&mut session, &paths, &rebuild_options.root, timings);
                 let (error, full) = match incremental {
                     Some(error) => (error, false),
                     None => {

@@ -205,3 +205,28 @@ fn a_doc_number_handed_over_in_one_batch_matches_a_full_build() {
     }
     assert!(numbers > 10, "{numbers}");
 }
+
+/// An applied edit reports what a full build would warn about, which
+/// `serve` prints with its summary.
+#[test]
+fn an_applied_edit_carries_its_warnings() {
+    let site = demo_copy();
+    let root = site.path();
+    let session = built_session(root);
+    let policy = edit(
+        root,
+        "policies/statecouncil/5351590.md",
+        "doc_number = \"国办函〔2006〕69号\"",
+        "doc_number = \"国办函(2006)69号\"",
+    );
+    let (outcome, _) = session.apply(&[policy]);
+    let Outcome::Applied(applied) = outcome else { panic!("the edit was not applied in place") };
+    let text = applied.warnings.to_plain();
+    assert!(
+        text.contains(
+            "content/policies/statecouncil/5351590.md:3:14: 文号 \"国办函(2006)69号\" is not in the standard form; \
+             read as \"国办函〔2006〕69号\""
+        ),
+        "{text}"
+    );
+}
