@@ -36,7 +36,8 @@ async function measure(browser, dir, setup, search) {
   server.close();
   const sum = (list) => list.reduce((a, r) => a + r.bytes, 0);
   // The HTML page itself is not part of search.
-  const fixedSearch = fixed.filter((r) => !r.url.endsWith("/search/") && !/\.(css|svg)$/.test(r.url) && !r.url.includes("zhiku-modes"));
+  const path = (r) => new URL(r.url).pathname;
+  const fixedSearch = fixed.filter((r) => !path(r).endsWith("/search/") && !/\.(css|svg)$/.test(path(r)) && !path(r).includes("zhiku-modes"));
   return { fixed: sum(fixedSearch), fixedFiles: fixedSearch.length, query: sum(queried), queryFiles: queried.length, coldMs: cold.ms, warmMs: warm[5], results: cold.results };
 }
 
@@ -44,7 +45,8 @@ const zhiku = {
   setup: (page) => page.waitForSelector("#search-form:not([hidden])"),
   search: async (page, q) =>
     page.evaluate(async (q) => {
-      const m = await import("/zhiku-search.js");
+      // The page's own module (its URL carries the fingerprint), not a second instance.
+      const m = await import(document.querySelector('script[type="module"][src*="zhiku-search.js"]').src);
       const index = await m.open();
       const started = performance.now();
       const { ranked } = await m.rank(index, q);

@@ -1,142 +1,78 @@
 //! Cache busting for the theme's and the site's static files, as Zola's
 //! `get_url(…, cachebust=true)` and Hugo's fingerprints do: templates link
-//! each file with `?h=` a fingerprint of its bytes ([`asset_url`]), and an
-//! ES module's imports of other static files carry theirs, so a browser or
-//! CDN holding an earlier build's script or style sheet never serves it to
-//! pages of this build. Files keep their names; servers ignore the query.
+//! each file with `?h=` a fingerprint of its bytes ([`AssetUrl`]), and an
+//! import map ([`ImportMap`]) sends the imports between ES modules to the
+//! same fingerprinted URLs. A browser or CDN holding an earlier build's
+//! script or style sheet then never serves it to pages of this build.
+//! Files keep their names and bytes; servers ignore the query.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tera::{Kwargs, State, TeraResult};
 
-use crate::html::escape_attr;
+use crate::library::encode_url_path;
 use crate::render::OutputFile;
 
-/// Static path → fingerprint (8 hex digits).
-pub type Fingerprints = Arc<BTreeMap<String, String>>;
+/// Static path → the file's URL with its fingerprint.
+#[derive(Clone)]
+pub struct Fingerprints(Arc<BTreeMap<String, String>>);
 
-/// Gives every import in `files`' JavaScript modules of another of `files`
-/// that file's `?h=`, then fingerprints each file as it will be published.
-/// A module is fingerprinted after the modules it imports, so a change
-/// anywhere below it changes its URL too. Imports into a cycle of modules
-/// that import each other are left as written.
-pub fn fingerprint(files: &mut [OutputFile]) -> Fingerprints {
-    let by_path: BTreeMap<String, usize> = files.iter().enumerate().map(|(i, f)| (f.path.clone(), i)).collect();
-    let imports: Vec<Vec<Import>> = files.iter().map(|f| module_imports(f, &by_path)).collect();
-    let mut fingerprints: BTreeMap<String, String> = BTreeMap::new();
-    let mut pending: BTreeSet<usize> = (0..files.len()).collect();
-    loop {
-        let ready: Vec<usize> = pending
+impl Fingerprints {
+    /// The fingerprinted URL of each of `files`, from its bytes as published.
+    pub fn of(files: &[OutputFile]) -> Fingerprints {
+        let urls = files
             .iter()
-            .copied()
-            .filter(|&i| imports[i].iter().all(|import| fingerprints.contains_key(&import.target)))
+            .map(|f| (f.path.clone(), format!("/{}?h={:08x}", encode_url_path(&f.path), crc32fast::hash(&f.bytes))))
             .collect();
-        let cycle = ready.is_empty();
-        // In a cycle, each module is published with what is known.
-        let now = if cycle { pending.iter().copied().collect() } else { ready };
-        for i in now {
-            stamp_imports(&mut files[i].bytes, &imports[i], &fingerprints);
-            fingerprints.insert(files[i].path.clone(), hex(&files[i].bytes));
-            pending.remove(&i);
-        }
-        if pending.is_empty() {
-            return Arc::new(fingerprints);
-        }
+        Fingerprints(Arc::new(urls))
     }
 }
 
-/// The `asset_url(path="zhiku.css")` function of templates: the root
-/// URL of a static file with its fingerprint. An unknown path fails the
-/// render, so a misspelt name is found at build time.
+/// The `asset_url(path="zhiku.css")` function of templates: the root URL
+/// of a static file with its fingerprint. An unknown path fails the
+/// render, so a misspelt name is found at build time. The URL is
+/// percent-encoded; templates escape it as any other value.
 pub struct AssetUrl(pub Fingerprints);
 
 impl tera::Function<TeraResult<String>> for AssetUrl {
     fn call(&self, kwargs: Kwargs, _: &State) -> TeraResult<String> {
         let path = kwargs.must_get::<&str>("path")?.trim_start_matches('/');
-        match self.0.get(path) {
-            Some(fingerprint) => Ok(format!("/{}?h={fingerprint}", escape_attr(path))),
-            None => Err(tera::Error::message(format!(
+        self.0.0.get(path).cloned().ok_or_else(|| {
+            tera::Error::message(format!(
                 "asset_url: `{path}` is not a static file of the theme or of the site's static/"
-            ))),
-        }
+            ))
+        })
+    }
+}
+
+/// The `import_map()` function of templates: a `<script type="importmap">`
+/// that maps every static JavaScript file's plain URL to its fingerprinted
+/// one, so that `import … from "./zhiku-tokenize.js"` in a module loads
+/// this build's file. It goes before the page's first module script.
+/// Browsers without import maps load the plain URLs.
+pub struct ImportMap(pub Fingerprints);
+
+impl tera::Function<TeraResult<String>> for ImportMap {
+    fn call(&self, _: Kwargs, _: &State) -> TeraResult<String> {
+        Ok(import_map(&self.0))
     }
 
-    /// Escaped here: the fingerprint is hex, the path a file name.
+    /// Made here from percent-encoded paths, with `<` escaped in the JSON.
     fn is_safe(&self) -> bool {
         true
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    format!("{:08x}", crc32fast::hash(bytes))
-}
-
-/// A module specifier naming another static file: the byte offset where
-/// its closing quote is, and the file.
-struct Import {
-    end: usize,
-    target: String,
-}
-
-/// The imports (`import … from "./x.js"`, `import "./x.js"`,
-/// `import("./x.js")`) of `file`, when it is a JavaScript module, that name
-/// another of the static files.
-fn module_imports(file: &OutputFile, by_path: &BTreeMap<String, usize>) -> Vec<Import> {
-    if !(file.path.ends_with(".js") || file.path.ends_with(".mjs")) {
-        return Vec::new();
-    }
-    let Ok(text) = std::str::from_utf8(&file.bytes) else { return Vec::new() };
-    let mut found = Vec::new();
-    for (at, quote) in text.char_indices().filter(|(_, c)| *c == '"' || *c == '\'') {
-        let before = text[..at].trim_end();
-        let introduced = before.ends_with("from")
-            || before.ends_with("import")
-            || before.strip_suffix('(').is_some_and(|b| b.trim_end().ends_with("import"));
-        if !introduced {
-            continue;
-        }
-        let Some(length) = text[at + 1..].find(quote) else { continue };
-        let specifier = &text[at + 1..at + 1 + length];
-        if let Some(target) = resolve(&file.path, specifier).filter(|t| *t != file.path && by_path.contains_key(t)) {
-            found.push(Import { end: at + 1 + length, target });
-        }
-    }
-    found
-}
-
-/// The static path a module at `from` means by `specifier`, if it is a
-/// relative or root path.
-fn resolve(from: &str, specifier: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if let Some(rooted) = specifier.strip_prefix('/') {
-        return Some(rooted.to_string()).filter(|p| !p.is_empty());
-    } else if specifier.starts_with("./") || specifier.starts_with("../") {
-        from.split('/').collect()
-    } else {
-        return None;
-    };
-    parts.pop(); // the module's own name
-    for part in specifier.split('/') {
-        match part {
-            "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            name => parts.push(name),
-        }
-    }
-    Some(parts.join("/"))
-}
-
-/// Appends `?h=` and the fingerprint of its file to each import whose file
-/// has one.
-fn stamp_imports(bytes: &mut Vec<u8>, imports: &[Import], fingerprints: &BTreeMap<String, String>) {
-    for import in imports.iter().rev() {
-        if let Some(fingerprint) = fingerprints.get(&import.target) {
-            let query = format!("?h={fingerprint}");
-            bytes.splice(import.end..import.end, query.bytes());
-        }
-    }
+fn import_map(fingerprints: &Fingerprints) -> String {
+    let imports: serde_json::Map<String, serde_json::Value> = fingerprints
+        .0
+        .iter()
+        .filter(|(path, _)| path.ends_with(".js") || path.ends_with(".mjs"))
+        .map(|(path, url)| (format!("/{}", encode_url_path(path)), url.clone().into()))
+        .collect();
+    let json = serde_json::json!({ "imports": imports }).to_string().replace('<', "\\u003c");
+    format!("<script type=\"importmap\">{json}</script>")
 }
 
 #[cfg(test)]
@@ -147,61 +83,45 @@ mod tests {
         OutputFile { path: path.into(), bytes: text.as_bytes().to_vec() }
     }
 
-    fn text(files: &[OutputFile], path: &str) -> String {
-        String::from_utf8(files.iter().find(|f| f.path == path).unwrap().bytes.clone()).unwrap()
-    }
-
     #[test]
-    fn imports_carry_the_fingerprint_of_what_they_import() {
-        let mut files = vec![
-            file(
-                "app.js",
-                "import { a } from \"./lib/a.js\";\nconst b = await import('/b.js');\nimport \"./style.css\";\nfetch(\"./b.js\");\nimport x from \"https://cdn.example/x.js\";",
-            ),
-            file("lib/a.js", "export * from \"../b.js\";\nexport const a = 1;"),
-            file("b.js", "export const b = 2;"),
-            file("style.css", "p{}"),
-        ];
-        let fingerprints = fingerprint(&mut files);
-        let [a, b, css] = ["lib/a.js", "b.js", "style.css"].map(|p| fingerprints[p].clone());
-        assert_eq!(text(&files, "b.js"), "export const b = 2;");
-        assert_eq!(b, hex(b"export const b = 2;"));
-        assert_eq!(text(&files, "lib/a.js"), format!("export * from \"../b.js?h={b}\";\nexport const a = 1;"));
+    fn urls_carry_the_crc32_of_the_bytes() {
+        let fingerprints = Fingerprints::of(&[file("zhiku.css", "p{}"), file("图 标#1.svg", "<svg/>")]);
+        assert_eq!(fingerprints.0["zhiku.css"], format!("/zhiku.css?h={:08x}", crc32fast::hash(b"p{}")));
         assert_eq!(
-            text(&files, "app.js"),
-            format!(
-                "import {{ a }} from \"./lib/a.js?h={a}\";\nconst b = await import('/b.js?h={b}');\n\
-                 import \"./style.css?h={css}\";\nfetch(\"./b.js\");\nimport x from \"https://cdn.example/x.js\";"
-            )
+            fingerprints.0["图 标#1.svg"],
+            format!("/%E5%9B%BE%20%E6%A0%87%231.svg?h={:08x}", crc32fast::hash(b"<svg/>"))
         );
-        assert_eq!(fingerprints["app.js"], hex(text(&files, "app.js").as_bytes()));
+        let changed = Fingerprints::of(&[file("zhiku.css", "p{ }")]);
+        assert_ne!(changed.0["zhiku.css"], fingerprints.0["zhiku.css"]);
     }
 
     #[test]
-    fn a_change_below_a_module_changes_its_fingerprint() {
-        let site = |b: &str| {
-            let mut files =
-                vec![file("a.js", "import \"./b.js\";"), file("b.js", "import \"./c.js\";"), file("c.js", b)];
-            fingerprint(&mut files)["a.js"].clone()
-        };
-        assert_ne!(site("1"), site("2"));
-        assert_eq!(site("1"), site("1"));
-    }
-
-    #[test]
-    fn modules_in_a_cycle_are_published() {
-        let mut files = vec![file("a.js", "import \"./b.js\";"), file("b.js", "import \"./a.js\";")];
-        let fingerprints = fingerprint(&mut files);
-        assert_eq!(fingerprints.len(), 2);
-        assert_eq!(text(&files, "a.js"), "import \"./b.js\";");
-    }
-
-    #[test]
-    fn paths_resolve_from_the_module() {
-        assert_eq!(resolve("js/app.js", "./x.js").as_deref(), Some("js/x.js"));
-        assert_eq!(resolve("js/app.js", "../x.js").as_deref(), Some("x.js"));
-        assert_eq!(resolve("app.js", "../x.js"), None);
-        assert_eq!(resolve("app.js", "/js/x.js").as_deref(), Some("js/x.js"));
-        assert_eq!(resolve("app.js", "lodash"), None);
+    fn the_import_map_holds_the_scripts() {
+        let fingerprints = Fingerprints::of(&[
+            file("zhiku-search.js", "import \"./zhiku-tokenize.js\";"),
+            file("zhiku-tokenize.js", "export {};"),
+            file("lib/x.mjs", "export {};"),
+            file("zhiku.css", "p{}"),
+            file("<x>.js", ""),
+        ]);
+        let map = import_map(&fingerprints);
+        let json = map.strip_prefix("<script type=\"importmap\">").and_then(|m| m.strip_suffix("</script>")).unwrap();
+        assert!(!json.contains('<'), "{json}");
+        let imports: BTreeMap<String, String> =
+            serde_json::from_value(serde_json::from_str::<serde_json::Value>(json).unwrap()["imports"].clone())
+                .unwrap();
+        let hash = |text: &str| format!("{:08x}", crc32fast::hash(text.as_bytes()));
+        assert_eq!(
+            imports,
+            BTreeMap::from([
+                ("/%3Cx%3E.js".to_string(), format!("/%3Cx%3E.js?h={}", hash(""))),
+                ("/lib/x.mjs".to_string(), format!("/lib/x.mjs?h={}", hash("export {};"))),
+                (
+                    "/zhiku-search.js".to_string(),
+                    format!("/zhiku-search.js?h={}", hash("import \"./zhiku-tokenize.js\";"))
+                ),
+                ("/zhiku-tokenize.js".to_string(), format!("/zhiku-tokenize.js?h={}", hash("export {};"))),
+            ])
+        );
     }
 }

@@ -36,8 +36,10 @@ pub struct Applied {
     pub elapsed: Duration,
     /// Time per step.
     pub phases: Vec<(&'static str, Duration)>,
-    /// What a full build would warn about now (an applied edit has no
-    /// errors).
+    /// The rebuild's warnings (an applied edit has no errors): the edited
+    /// files' own, the library's links and rendering, and after a theme
+    /// edit the theme's. Warnings of files not re-read wait for the next
+    /// full build.
     pub warnings: Diagnostics,
 }
 

@@ -92,18 +92,19 @@ impl Theme {
             static_files.push(OutputFile { path: name, bytes })
         });
         // A site's own static file replaces the theme's of the same name.
-        let mut static_files: Vec<OutputFile> =
+        let static_files: Vec<OutputFile> =
             static_files.into_iter().map(|f| (f.path.clone(), f)).collect::<BTreeMap<_, _>>().into_values().collect();
         let warnings = static_files
             .iter()
             .filter(|f| f.path == SEARCH_CLIENT)
             .filter_map(|f| static_origins.get(&f.path).and_then(|origin| search_client_warning(origin, &f.bytes)))
             .collect();
-        let fingerprints = assets::fingerprint(&mut static_files);
+        let fingerprints = assets::Fingerprints::of(&static_files);
 
         let mut tera = Tera::new();
         tera.autoescape_on([".html", ".xml"]);
-        tera.register_function("asset_url", assets::AssetUrl(fingerprints));
+        tera.register_function("asset_url", assets::AssetUrl(fingerprints.clone()));
+        tera.register_function("import_map", assets::ImportMap(fingerprints));
         if let Err(combined) =
             tera.add_raw_templates(templates.iter().map(|(name, (_, source))| (name.as_str(), source.as_str())))
         {
@@ -133,12 +134,17 @@ const SEARCH_CLIENT: &str = "zhiku-search.js";
 /// would find nothing, which the client of before version 2 does silently.
 fn search_client_warning(origin: &str, script: &[u8]) -> Option<Diagnostic> {
     let text = String::from_utf8_lossy(script);
-    let declaration = "const FORMAT_VERSION = ";
-    let found = text.find(declaration);
-    let declared = found.and_then(|at| {
-        let rest = &text[at + declaration.len()..];
-        rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())].parse::<u32>().ok()
-    });
+    let name = "FORMAT_VERSION";
+    // `FORMAT_VERSION = 2`, spaced or minified; the name alone (in a
+    // comment) declares nothing.
+    let (found, declared) = text
+        .match_indices(name)
+        .find_map(|(at, _)| {
+            let rest = text[at + name.len()..].trim_start().strip_prefix('=')?.trim_start();
+            let version = rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())].parse::<u32>().ok()?;
+            Some((Some(at), Some(version)))
+        })
+        .unwrap_or((None, None));
     let writes = crate::search::public_index::FORMAT_VERSION;
     if declared == Some(writes) {
         return None;
@@ -150,7 +156,7 @@ fn search_client_warning(origin: &str, script: &[u8]) -> Option<Diagnostic> {
     Some(
         Diagnostic::warning(
             origin,
-            found.map(|at| crate::diagnostics::Location::of(&text, at..at + declaration.len())),
+            found.map(|at| crate::diagnostics::Location::of(&text, at..at + name.len())),
             format!("this search client reads {reads}, but this zhiku writes version {writes}: the site's search will find nothing"),
         )
         .with_hint(format!(

@@ -126,7 +126,7 @@ fn a_search_client_of_another_index_version_is_reported() {
             [
                 "warning: this search client reads version 1 of the search index, but this zhiku writes version 2: \
                  the site's search will find nothing",
-                "┌─ static/zhiku-search.js:2:1",
+                "┌─ static/zhiku-search.js:2:7",
             ],
         ),
         (
@@ -146,15 +146,18 @@ fn a_search_client_of_another_index_version_is_reported() {
         assert!(stderr.contains("0 个错误，1 个警告"), "{stderr}");
     }
     let built_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/static/zhiku-search.js");
-    std::fs::copy(built_in, &client).unwrap();
-    let build = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
-    let stderr = String::from_utf8_lossy(&build.stderr);
-    assert!(stderr.contains("0 个错误，0 个警告"), "{stderr}");
+    let minified = "const BASE=\"/search/index/\",FORMAT_VERSION=2;";
+    for script in [std::fs::read_to_string(built_in).unwrap().as_str(), minified] {
+        std::fs::write(&client, script).unwrap();
+        let build = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
+        let stderr = String::from_utf8_lossy(&build.stderr);
+        assert!(stderr.contains("0 个错误，0 个警告"), "{stderr}");
+    }
 }
 
 /// Pages link the theme's files with `?h=` a fingerprint of the bytes
-/// published, modules import each other the same way, a site's own file
-/// changes the URL, and a misspelt name fails the build.
+/// published, an import map sends modules' imports to the same URLs, a
+/// site's own file changes the URL, and a misspelt name fails the build.
 #[test]
 fn static_files_are_linked_with_their_fingerprints() {
     let dir = copy_fixture("valid");
@@ -166,8 +169,15 @@ fn static_files_are_linked_with_their_fingerprints() {
     assert!(read(&public, "index.html").contains(&css), "{css}");
     let search = format!("src=\"/zhiku-search.js?h={}\"", fingerprint("zhiku-search.js"));
     assert!(read(&public, "search/index.html").contains(&search), "{search}");
-    let tokenize = format!("from \"./zhiku-tokenize.js?h={}\"", fingerprint("zhiku-tokenize.js"));
-    assert!(read(&public, "zhiku-search.js").contains(&tokenize), "{tokenize}");
+    // Modules are published as they are; the page's import map sends
+    // their imports to this build's files.
+    let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/static/zhiku-search.js");
+    assert_eq!(read(&public, "zhiku-search.js"), std::fs::read_to_string(theme).unwrap());
+    let mapped = format!("\"/zhiku-tokenize.js\":\"/zhiku-tokenize.js?h={}\"", fingerprint("zhiku-tokenize.js"));
+    let search_page = read(&public, "search/index.html");
+    let map = search_page.find("<script type=\"importmap\">").expect("the search page has an import map");
+    assert!(map < search_page.find("<script type=\"module\"").unwrap(), "the import map comes after a module");
+    assert!(search_page[map..].contains(&mapped), "{mapped}");
 
     std::fs::create_dir_all(dir.path().join("static")).unwrap();
     std::fs::write(dir.path().join("static/zhiku.css"), "body { color: #000 }").unwrap();

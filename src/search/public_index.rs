@@ -799,7 +799,8 @@ pub fn build(
         files: term_shards + document_files + files.len(),
         bytes: bytes + document_bytes + files.iter().map(|f| f.bytes.len()).sum::<usize>(),
     };
-    emit(files)?;
+    // Counted in the stamp above, with meta.json left out.
+    unstamped(files)?;
     Ok(stats)
 }
 

@@ -2,9 +2,10 @@
 // plain static server. Usage: node search.mjs PUBLIC_DIR CASES_JSON
 // CASES_JSON: [{ "q": "…", "first": "/expected/url/" }]. Checks that the
 // expected document comes first when the query is typed and when it comes
-// from ?q=, that files of the index are asked for with their build's stamp,
-// that facets filter, that an index of another format version is refused
-// with a message, and that no console error occurs.
+// from ?q=, that scripts and files of the index are asked for with their
+// fingerprints and their build's stamp, that facets filter, that an index
+// of another format version is refused with a message, and that no console
+// error occurs.
 import { readFileSync } from "node:fs";
 import { finish, launchChromium, serveStatic } from "./harness.mjs";
 
@@ -22,7 +23,12 @@ try {
 
   // Typed into the box, one key at a time.
   const requested = [];
-  page.on("request", (r) => r.url().includes("/search/index/") && requested.push(new URL(r.url())));
+  const scripts = [];
+  page.on("request", (r) => {
+    const url = new URL(r.url());
+    if (url.pathname.startsWith("/search/index/")) requested.push(url);
+    if (url.pathname.endsWith(".js")) scripts.push(url);
+  });
   await page.goto(`${server.base}/search/`);
   await page.waitForSelector("#search-form:not([hidden])");
   for (const c of cases) {
@@ -47,6 +53,9 @@ try {
     if (meta ? !url.searchParams.get("ts") : url.searchParams.get("v") !== stamp) failures.push(`asked for ${url.pathname}${url.search}`);
   }
   if (!requested.some((u) => u.pathname.includes("/postings-v"))) failures.push(`no posting shard among ${requested.length} requests`);
+  // The scripts too, the module's import through the page's import map.
+  if (!scripts.some((u) => u.pathname === "/zhiku-tokenize.js")) failures.push("zhiku-tokenize.js was not loaded");
+  for (const url of scripts) if (!url.searchParams.get("h")) failures.push(`script without its fingerprint: ${url.pathname}${url.search}`);
 
   // Shared links: the query comes from ?q=.
   for (const c of cases) {
