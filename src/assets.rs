@@ -79,30 +79,27 @@ fn import_map(fingerprints: &Fingerprints) -> String {
 mod tests {
     use super::*;
 
-    fn file(path: &str, text: &str) -> OutputFile {
-        OutputFile { path: path.into(), bytes: text.as_bytes().to_vec() }
-    }
-
     #[test]
     fn urls_carry_the_crc32_of_the_bytes() {
-        let fingerprints = Fingerprints::of(&[file("zhiku.css", "p{}"), file("图 标#1.svg", "<svg/>")]);
+        let fingerprints =
+            Fingerprints::of(&[OutputFile::text("zhiku.css", "p{}"), OutputFile::text("图 标#1.svg", "<svg/>")]);
         assert_eq!(fingerprints.0["zhiku.css"], format!("/zhiku.css?h={:08x}", crc32fast::hash(b"p{}")));
         assert_eq!(
             fingerprints.0["图 标#1.svg"],
             format!("/%E5%9B%BE%20%E6%A0%87%231.svg?h={:08x}", crc32fast::hash(b"<svg/>"))
         );
-        let changed = Fingerprints::of(&[file("zhiku.css", "p{ }")]);
+        let changed = Fingerprints::of(&[OutputFile::text("zhiku.css", "p{ }")]);
         assert_ne!(changed.0["zhiku.css"], fingerprints.0["zhiku.css"]);
     }
 
     #[test]
     fn the_import_map_holds_the_scripts() {
         let fingerprints = Fingerprints::of(&[
-            file("zhiku-search.js", "import \"./zhiku-tokenize.js\";"),
-            file("zhiku-tokenize.js", "export {};"),
-            file("lib/x.mjs", "export {};"),
-            file("zhiku.css", "p{}"),
-            file("<x>.js", ""),
+            OutputFile::text("zhiku-search.js", "import \"./zhiku-tokenize.js\";"),
+            OutputFile::text("zhiku-tokenize.js", "export {};"),
+            OutputFile::text("lib/x.mjs", "export {};"),
+            OutputFile::text("zhiku.css", "p{}"),
+            OutputFile::text("<x>.js", ""),
         ]);
         let map = import_map(&fingerprints);
         let json = map.strip_prefix("<script type=\"importmap\">").and_then(|m| m.strip_suffix("</script>")).unwrap();

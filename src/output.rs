@@ -290,16 +290,13 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn file(path: &str, text: &str) -> OutputFile {
-        OutputFile { path: path.into(), bytes: text.as_bytes().to_vec() }
-    }
-
     #[test]
     fn replaces_previous_output_and_leaves_no_staging() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        write_site(&out, vec![file("a/index.html", "1"), file("old.html", "x")], vec![]).unwrap();
-        write_site(&out, vec![file("a/index.html", "2")], vec![]).unwrap();
+        write_site(&out, vec![OutputFile::text("a/index.html", "1"), OutputFile::text("old.html", "x")], vec![])
+            .unwrap();
+        write_site(&out, vec![OutputFile::text("a/index.html", "2")], vec![]).unwrap();
         assert_eq!(std::fs::read_to_string(out.join("a/index.html")).unwrap(), "2");
         assert!(!out.join("old.html").exists());
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
@@ -310,7 +307,7 @@ mod tests {
     fn refuses_to_replace_a_site() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), "").unwrap();
-        assert!(write_site(dir.path(), vec![file("index.html", "x")], vec![]).is_err());
+        assert!(write_site(dir.path(), vec![OutputFile::text("index.html", "x")], vec![]).is_err());
         assert!(dir.path().join("config.toml").exists());
     }
 
@@ -318,10 +315,10 @@ mod tests {
     fn failed_write_keeps_previous_output() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        write_site(&out, vec![file("index.html", "old")], vec![]).unwrap();
+        write_site(&out, vec![OutputFile::text("index.html", "old")], vec![]).unwrap();
         // A copy whose source does not exist fails after other files are written.
         let missing = CopiedFile { source: dir.path().join("missing.pdf"), dest: "a.pdf".into() };
-        assert!(write_site(&out, vec![file("index.html", "new")], vec![missing]).is_err());
+        assert!(write_site(&out, vec![OutputFile::text("index.html", "new")], vec![missing]).is_err());
         assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "old");
     }
 }

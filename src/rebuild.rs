@@ -177,7 +177,7 @@ impl Session {
     /// bytes changed are written.
     pub fn apply_theme(mut self) -> (Outcome, Option<Session>) {
         let start = Instant::now();
-        let theme = match render::Theme::load(&self.options.root, &self.kept.config) {
+        let mut theme = match render::Theme::load(&self.options.root, &self.kept.config) {
             Ok(theme) => theme,
             Err(problems) => {
                 let mut diagnostics = Diagnostics::new();
@@ -197,7 +197,6 @@ impl Session {
         let out_dir = self.options.output_dir();
         match output::write_changed(&out_dir, &files) {
             Ok(written) => {
-                let mut theme = theme;
                 diagnostics.extend(std::mem::take(&mut theme.warnings));
                 self.kept.theme = theme;
                 let elapsed = start.elapsed();

@@ -32,6 +32,14 @@ pub struct OutputFile {
     pub bytes: Vec<u8>,
 }
 
+#[cfg(test)]
+impl OutputFile {
+    /// A file of `text`, for tests.
+    pub(crate) fn text(path: &str, text: &str) -> OutputFile {
+        OutputFile { path: path.into(), bytes: text.as_bytes().to_vec() }
+    }
+}
+
 /// Loaded templates plus the theme's static files.
 pub struct Theme {
     pub tera: Tera,
@@ -137,32 +145,32 @@ fn search_client_warning(origin: &str, script: &[u8]) -> Option<Diagnostic> {
     let name = "FORMAT_VERSION";
     // `FORMAT_VERSION = 2`, spaced or minified; the name alone (in a
     // comment) declares nothing.
-    let (found, declared) = text
-        .match_indices(name)
-        .find_map(|(at, _)| {
-            let rest = text[at + name.len()..].trim_start().strip_prefix('=')?.trim_start();
-            let version = rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())].parse::<u32>().ok()?;
-            Some((Some(at), Some(version)))
-        })
-        .unwrap_or((None, None));
+    let declaration = text.match_indices(name).find_map(|(at, _)| {
+        let rest = text[at + name.len()..].trim_start().strip_prefix('=')?.trim_start();
+        let version = rest[..rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())].parse::<u32>().ok()?;
+        Some((at, version))
+    });
     let writes = crate::search::public_index::FORMAT_VERSION;
-    if declared == Some(writes) {
-        return None;
-    }
-    let reads = declared.map_or_else(
-        || "a search index from before version 2".to_string(),
-        |v| format!("version {v} of the search index"),
-    );
+    let reads = match declaration {
+        Some((_, version)) if version == writes => return None,
+        Some((_, version)) => format!("version {version} of the search index"),
+        None => "a search index from before version 2".to_string(),
+    };
     Some(
         Diagnostic::warning(
             origin,
-            found.map(|at| crate::diagnostics::Location::of(&text, at..at + name.len())),
+            declaration.map(|(at, _)| crate::diagnostics::Location::of(&text, at..at + name.len())),
             format!("this search client reads {reads}, but this zhiku writes version {writes}: the site's search will find nothing"),
         )
         .with_hint(format!(
             "delete it to use the built-in client, or start again from themes/default/static/{SEARCH_CLIENT} of this zhiku"
         )),
     )
+}
+
+/// `d` in nanoseconds, for sums that may go below zero.
+fn signed_nanos(d: Duration) -> i64 {
+    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }
 
 /// Errors a template only has when checked without the others.
@@ -611,8 +619,8 @@ impl<'a> Site<'a> {
     /// `busy`, the jobs' times summed, with each listing counted as the
     /// time its pages took rather than its job's wall time.
     fn corrected(&self, busy: Duration) -> Duration {
-        let nanos = i64::try_from(busy.as_nanos()).unwrap_or(i64::MAX);
-        Duration::from_nanos(nanos.saturating_add(self.listing_correction.load(Ordering::Relaxed)).max(0) as u64)
+        let nanos = signed_nanos(busy).saturating_add(self.listing_correction.load(Ordering::Relaxed));
+        Duration::from_nanos(nanos.max(0) as u64)
     }
 
     /// Time spent in [`finish_page`] so far, summed over the threads.
@@ -1165,8 +1173,7 @@ impl Site<'_> {
         // The job's wall time also covers what this thread did while it
         // waited for the other cores: replace it by the pages' own times.
         let pages_time: Duration = pages.iter().map(|(_, took)| *took).sum();
-        let nanos = |d: Duration| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX);
-        self.listing_correction.fetch_add(nanos(pages_time) - nanos(start.elapsed()), Ordering::Relaxed);
+        self.listing_correction.fetch_add(signed_nanos(pages_time) - signed_nanos(start.elapsed()), Ordering::Relaxed);
         // The first failure in page order, whichever core met it first.
         pages.into_iter().map(|(page, _)| page).collect()
     }

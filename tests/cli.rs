@@ -13,6 +13,19 @@ fn zhiku(args: &[&str], root: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_zhiku")).arg("--root").arg(root).args(args).output().unwrap()
 }
 
+/// Writes `text` to `relative` in the site at `root`, folders and all.
+fn put(root: &Path, relative: &str, text: &str) {
+    let path = root.join(relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// The site's own `templates/page.html`, showing `content` as each page's content.
+fn page_template(root: &Path, content: &str) {
+    let template = format!("{{% extends \"base.html\" %}}{{% block content %}}{content}{{% endblock content %}}");
+    put(root, "templates/page.html", &template);
+}
+
 #[test]
 fn init_new_and_build() {
     let dir = tempfile::tempdir().unwrap();
@@ -65,12 +78,7 @@ fn failed_build_exits_non_zero_with_located_errors() {
 #[test]
 fn site_templates_override_the_theme() {
     let dir = copy_fixture("valid");
-    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
-    std::fs::write(
-        dir.path().join("templates/page.html"),
-        "{% extends \"base.html\" %}{% block content %}<h1 class=\"custom\">{{ doc.title }}</h1>{% endblock content %}",
-    )
-    .unwrap();
+    page_template(dir.path(), "<h1 class=\"custom\">{{ doc.title }}</h1>");
     let build = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
     assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
     assert!(read(&dir.path().join("public"), "about/index.html").contains("<h1 class=\"custom\">关于本站</h1>"));
@@ -91,12 +99,7 @@ fn markup_the_post_processor_cannot_read_fails_the_build() {
     assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
     let before = read_tree(&dir.path().join("public"));
 
-    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
-    std::fs::write(
-        dir.path().join("templates/page.html"),
-        "{% extends \"base.html\" %}{% block content %}<script a=><a href=\"https://www.gov.cn/\">国务院</a>{% endblock content %}",
-    )
-    .unwrap();
+    page_template(dir.path(), "<script a=><a href=\"https://www.gov.cn/\">国务院</a>");
     let broken = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
     let stderr = String::from_utf8_lossy(&broken.stderr);
     assert_eq!(broken.status.code(), Some(1), "{stderr}");
@@ -118,8 +121,6 @@ fn markup_the_post_processor_cannot_read_fails_the_build() {
 #[test]
 fn a_search_client_of_another_index_version_is_reported() {
     let dir = copy_fixture("valid");
-    std::fs::create_dir_all(dir.path().join("static")).unwrap();
-    let client = dir.path().join("static/zhiku-search.js");
     for (script, expected) in [
         (
             "// a copy from an older zhiku\nconst FORMAT_VERSION = 1;\n",
@@ -138,7 +139,7 @@ fn a_search_client_of_another_index_version_is_reported() {
             ],
         ),
     ] {
-        std::fs::write(&client, script).unwrap();
+        put(dir.path(), "static/zhiku-search.js", script);
         let build = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
         let stderr = String::from_utf8_lossy(&build.stderr);
         assert!(build.status.success(), "{stderr}");
@@ -148,7 +149,7 @@ fn a_search_client_of_another_index_version_is_reported() {
     let built_in = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/static/zhiku-search.js");
     let minified = "const BASE=\"/search/index/\",FORMAT_VERSION=2;";
     for script in [std::fs::read_to_string(built_in).unwrap().as_str(), minified] {
-        std::fs::write(&client, script).unwrap();
+        put(dir.path(), "static/zhiku-search.js", script);
         let build = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
         let stderr = String::from_utf8_lossy(&build.stderr);
         assert!(stderr.contains("0 个错误，0 个警告"), "{stderr}");
@@ -179,19 +180,13 @@ fn static_files_are_linked_with_their_fingerprints() {
     assert!(map < search_page.find("<script type=\"module\"").unwrap(), "the import map comes after a module");
     assert!(search_page[map..].contains(&mapped), "{mapped}");
 
-    std::fs::create_dir_all(dir.path().join("static")).unwrap();
-    std::fs::write(dir.path().join("static/zhiku.css"), "body { color: #000 }").unwrap();
+    put(dir.path(), "static/zhiku.css", "body { color: #000 }");
     assert!(zhiku(&["build", "--as-of", "2026-11-26"], dir.path()).status.success());
     assert_eq!(fingerprint("zhiku.css"), format!("{:08x}", crc32fast::hash(b"body { color: #000 }")));
     assert!(!read(&public, "index.html").contains(&css), "the site's own style sheet kept the theme's URL");
     assert!(read(&public, "index.html").contains(&format!("href=\"/zhiku.css?h={}\"", fingerprint("zhiku.css"))));
 
-    std::fs::create_dir_all(dir.path().join("templates")).unwrap();
-    std::fs::write(
-        dir.path().join("templates/page.html"),
-        "{% extends \"base.html\" %}{% block content %}<img src=\"{{ asset_url(path=\"logo.png\") }}\">{% endblock content %}",
-    )
-    .unwrap();
+    page_template(dir.path(), "<img src=\"{{ asset_url(path=\"logo.png\") }}\">");
     let broken = zhiku(&["build", "--as-of", "2026-11-26"], dir.path());
     let stderr = String::from_utf8_lossy(&broken.stderr);
     assert!(!broken.status.success(), "{stderr}");
