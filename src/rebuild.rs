@@ -250,7 +250,6 @@ impl Session {
         out_dir: &Path,
     ) -> Result<Option<Vec<render::OutputFile>>, String> {
         let index_dir = self.options.operator_index_dir();
-        let index = tantivy::Index::open_in_dir(&index_dir).map_err(|e| format!("{}: {e}", index_dir.display()))?;
         let mut replaced = Vec::new();
         for (id, before) in before {
             let (Some(before), Some(after)) = (before, search::document(library, id)) else {
@@ -259,11 +258,12 @@ impl Session {
             replaced.push((search::ord_of(library, id), before, after));
         }
         let updates: Vec<(usize, &search::SearchDoc)> = replaced.iter().map(|(ord, _, after)| (*ord, after)).collect();
-        search::operator::update(&index, &self.kept.analyzer, &updates).map_err(|e| e.to_string())?;
+        let built = search::operator::update(&index_dir, &self.kept.analyzer, &updates)
+            .map_err(|e| format!("{}: {e}", index_dir.display()))?;
         // The patch reads public fields only, so 内部口径 needs no stripping.
         let changed: Vec<(usize, &search::SearchDoc, &search::SearchDoc)> =
             replaced.iter().map(|(ord, before, after)| (*ord, before, after)).collect();
-        search::public_index::patch(out_dir, &index, &self.kept.analyzer, &changed)
+        search::public_index::patch(out_dir, &built, &self.kept.analyzer, &changed)
     }
 }
 

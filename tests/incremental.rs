@@ -149,6 +149,9 @@ fn edits_applied_in_place_match_a_full_build() {
     let found = index.search(&analyzer, &SearchRequest { q: "鹦鹉螺".into(), ..SearchRequest::default() }).unwrap();
     assert_eq!(found.results.first().map(|r| r.path.as_str()), Some("qa/shebao/card-apply.md"));
     assert_eq!(found.total, 1);
+    // A bigram inside that word, which only the bigram index's edits hold.
+    let found = index.search(&analyzer, &SearchRequest { q: "鹉螺".into(), ..SearchRequest::default() }).unwrap();
+    assert_eq!(found.results.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(), ["qa/shebao/card-apply.md"]);
 }
 
 #[test]

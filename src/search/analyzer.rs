@@ -250,6 +250,14 @@ impl Analyzer {
     /// [`Analyzer::bigram_in_word_field`]). Bodies are most of what is indexed,
     /// and a third of their bigrams are such words.
     pub fn index_field(&self, text: &str, cut: Cut) -> (String, String) {
+        let mut grams = String::new();
+        let words = self.index_field_with(text, cut, |g| push_token(&mut grams, g));
+        (words, grams)
+    }
+
+    /// [`Analyzer::index_field`], handing each bigram to `visit` instead
+    /// of joining them.
+    pub fn index_field_with(&self, text: &str, cut: Cut, mut visit: impl FnMut(&str)) -> String {
         let text = self.prepare(text);
         let mut words = String::with_capacity(text.len() + text.len() / 2);
         // Byte offsets of the two-character words, in text order.
@@ -260,19 +268,17 @@ impl Analyzer {
             }
             push_token(&mut words, w);
         });
-        let mut grams = String::new();
         if self.layers.bigrams {
-            grams.reserve(text.len() * 2);
             let mut pairs = pairs.into_iter().peekable();
             for_each_bigram(&text, |g| {
                 let at = g.as_ptr() as usize - text.as_ptr() as usize;
                 while pairs.next_if(|&p| p < at).is_some() {}
                 if pairs.next_if_eq(&at).is_none() {
-                    push_token(&mut grams, g);
+                    visit(g);
                 }
             });
         }
-        (words, grams)
+        words
     }
 
     /// Letter grams of a title's full pinyin (trigrams) and initials

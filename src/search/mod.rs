@@ -7,6 +7,7 @@
 //! operator index goes to `index/operator/`.
 
 pub mod analyzer;
+pub mod bigram_index;
 mod build_dir;
 pub mod operator;
 pub mod pinyin;
@@ -207,7 +208,7 @@ pub fn stage_operator_index(
     target: &Path,
     library: &Library,
     analyzer: &Analyzer,
-) -> Result<(StagedIndex, tantivy::Index, Vec<SearchDoc>), String> {
+) -> Result<(StagedIndex, operator::Built, Vec<SearchDoc>), String> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target.file_name().map_or("operator".into(), |n| n.to_string_lossy().into_owned());
     let staging = dir.join(format!(".{name}.tmp-{}", std::process::id()));

@@ -9,7 +9,8 @@
 //! into phrase queries that miss.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, RwLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -17,13 +18,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, BoostQuery, EnableScoring, Explanation, Occur, Query, Scorer, TermQuery, Weight};
 use tantivy::schema::{
     FAST, Facet, FacetOptions, Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::{Index, IndexReader, ReloadPolicy, Score, Searcher, TantivyDocument, Term};
+use tantivy::{DocSet, Index, IndexReader, ReloadPolicy, Score, Searcher, TERMINATED, TantivyDocument, Term};
 
 use super::analyzer::{AnalysedQuery, Analyzer, Cut};
+use super::bigram_index::{self, BigramIndex, DocGrams, DocGramsBuilder};
 use super::snippet;
 use super::text::find_doc_numbers;
 use super::{SearchDoc, SearchError};
@@ -36,8 +38,15 @@ const BIGRAM_FIELDS: &[(&str, f32)] =
 const PINYIN_FIELDS: &[(&str, f32)] = &[("title_py", 1.5), ("title_pyi", 1.0)];
 /// The word fields cut with [`Cut::Plain`], with their bigram fields: a
 /// bigram that is a word of two CJK characters is only in the word field
-/// (see [`Analyzer::index_field`]).
+/// (see [`Analyzer::index_field`]). Their bigram fields are not in tantivy
+/// but in the [`BigramIndex`] beside it, numbered in this order.
 pub(crate) const PLAIN_WORD_FIELDS: &[(&str, &str)] = &[("body", "body_bg"), ("internal", "internal_bg")];
+const _: () = assert!(PLAIN_WORD_FIELDS.len() == bigram_index::GRAM_FIELDS);
+
+/// The number of a bigram field in the [`BigramIndex`], if it is kept there.
+pub(crate) fn gram_field(name: &str) -> Option<usize> {
+    PLAIN_WORD_FIELDS.iter().position(|(_, bigrams)| *bigrams == name)
+}
 const DOC_NUMBER_BOOST: f32 = 50.0;
 pub(crate) const ORD_FIELD: &str = "ord";
 /// Written into every commit and checked on open, so an index built by
@@ -45,7 +54,8 @@ pub(crate) const ORD_FIELD: &str = "ord";
 /// built with) is refused with a clear message instead of failing mid-query.
 /// Bump it whenever `schema()`, the tantivy features or what a field holds
 /// change (4: bigrams that are two-character words left to the word field).
-const FORMAT: &str = "zhiku-operator-4";
+/// (5: the bigrams of bodies and 内部口径 in [`bigram_index::FILE`]).
+const FORMAT: &str = "zhiku-operator-5";
 /// Share of the documents above which a query term counts as common (see
 /// `OperatorIndex::text_query`). Of 10, 5, 2 and 1 %, 2 % had the lowest
 /// p99 at 100k documents, and on the evaluation sets (measured without the
@@ -71,7 +81,9 @@ fn schema() -> Schema {
         TextFieldIndexing::default().set_tokenizer("whitespace").set_index_option(IndexRecordOption::WithFreqs),
     );
     for (name, _) in WORD_FIELDS.iter().chain(BIGRAM_FIELDS).chain(PINYIN_FIELDS) {
-        builder.add_text_field(name, words.clone());
+        if gram_field(name).is_none() {
+            builder.add_text_field(name, words.clone());
+        }
     }
     // `path` is a raw term like STRING, through a tokenizer that counts the
     // documents tantivy has taken (see `wait_until_taken`).
@@ -135,6 +147,23 @@ fn settings() -> tantivy::IndexSettings {
     tantivy::IndexSettings { docstore_compress_dedicated_thread: false, ..Default::default() }
 }
 
+/// An operator index as built or opened: tantivy's part and the bigrams
+/// kept beside it (see [`bigram_index`]).
+pub struct Built {
+    pub index: Index,
+    pub bigrams: Arc<BigramIndex>,
+}
+
+impl Built {
+    /// The index in `dir`, as `zhiku build` left it and `serve` edited it.
+    pub fn open(dir: &Path) -> tantivy::Result<Built> {
+        let index = Index::open_in_dir(dir)?;
+        check_format(&index)?;
+        let bigrams = BigramIndex::open(dir)?;
+        Ok(Built { index, bigrams: Arc::new(bigrams) })
+    }
+}
+
 /// A new index in `dir`, written without a sync of each file as tantivy
 /// finishes it (see `build_dir`): sync it with `build_dir::sync_all`
 /// before relying on it surviving a crash.
@@ -143,12 +172,23 @@ fn create_in_dir(dir: &Path) -> tantivy::Result<Index> {
     Index::create(super::build_dir::BuildDirectory::open(dir)?, schema(), settings())
 }
 
+/// The bigram index made beside `index`, written into `dir` if it has one
+/// (unsynced, as tantivy's files; see [`create_in_dir`]).
+fn finish(index: Index, grams: bigram_index::Builder, dir: Option<&Path>) -> tantivy::Result<Built> {
+    let bytes = grams.finish();
+    if let Some(dir) = dir {
+        std::fs::write(dir.join(bigram_index::FILE), &bytes)?;
+    }
+    let bigrams = BigramIndex::from_bytes(tantivy::directory::OwnedBytes::new(bytes))?;
+    Ok(Built { index, bigrams: Arc::new(bigrams) })
+}
+
 /// Builds a fresh index of `docs` in `dir` (which must be empty or absent),
 /// not yet synced to disk (see [`create_in_dir`]).
-pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Index> {
+pub fn build(dir: &Path, docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Built> {
     let index = create_in_dir(dir)?;
-    fill(&index, docs.len(), &|i| &docs[i], &|_| (), analyzer)?;
-    Ok(index)
+    let (_, grams) = fill(&index, docs.len(), &|i| &docs[i], &|_| (), analyzer)?;
+    finish(index, grams, Some(dir))
 }
 
 /// [`build`] for documents made [`STEP`] at a time by `doc(ord)`, so only
@@ -160,36 +200,45 @@ pub fn build_streaming<T: Send>(
     doc: &(dyn Fn(usize) -> SearchDoc + Sync),
     keep: &(dyn Fn(SearchDoc) -> T + Sync),
     analyzer: &Analyzer,
-) -> tantivy::Result<(Index, Vec<T>)> {
+) -> tantivy::Result<(Built, Vec<T>)> {
     let index = create_in_dir(dir)?;
-    let kept = fill(&index, count, doc, keep, analyzer)?;
-    Ok((index, kept))
+    let (kept, grams) = fill(&index, count, doc, keep, analyzer)?;
+    Ok((finish(index, grams, Some(dir))?, kept))
 }
 
 /// The same in memory, for evaluation and tests.
-pub fn build_in_ram(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Index> {
+pub fn build_in_ram(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Built> {
     let index = Index::builder().schema(schema()).settings(settings()).create_in_ram()?;
-    fill(&index, docs.len(), &|i| &docs[i], &|_| (), analyzer)?;
-    Ok(index)
+    let (_, grams) = fill(&index, docs.len(), &|i| &docs[i], &|_| (), analyzer)?;
+    finish(index, grams, None)
 }
 
-/// The index document of `d`, the `ord`-th document of the build, and the
-/// bytes of text it holds.
-fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> (TantivyDocument, usize) {
+/// The index document of `d`, the `ord`-th document of the build, the
+/// bigrams of its fields cut plainly, and the bytes of text it holds.
+fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> (TantivyDocument, DocGrams, usize) {
     let fields = Fields::of(schema);
     let field = |name: &str| schema.get_field(name).expect("field defined in schema()");
     let internal = d.internal.as_deref().unwrap_or_default();
     let texts = d.public_texts().into_iter().chain([("internal", Cut::Plain, internal.into())]);
     let mut analysed: Vec<(Field, String)> = Vec::with_capacity(16);
+    let mut grams = DocGramsBuilder::default();
     for (words_field, cut, text) in texts {
-        let (words, grams) = analyzer.index_field(&text, cut);
+        let own = PLAIN_WORD_FIELDS.iter().position(|(words, _)| *words == words_field);
+        let words = match own {
+            Some(gram_field) => analyzer.index_field_with(&text, cut, |g| grams.add(gram_field, g)),
+            None => {
+                let (words, bigrams) = analyzer.index_field(&text, cut);
+                let bigram_field = BIGRAM_FIELDS.iter().find(|(name, _)| name.strip_suffix("_bg") == Some(words_field));
+                if let Some((bigram_field, _)) = bigram_field {
+                    analysed.push((field(bigram_field), bigrams));
+                }
+                words
+            }
+        };
         analysed.push((field(words_field), words));
-        let bigram_field = BIGRAM_FIELDS.iter().find(|(name, _)| name.strip_suffix("_bg") == Some(words_field));
-        if let Some((bigram_field, _)) = bigram_field {
-            analysed.push((field(bigram_field), grams));
-        }
     }
-    let segmented: usize = analysed.iter().map(|(_, text)| text.len()).sum();
+    let grams = grams.finish();
+    let segmented: usize = analysed.iter().map(|(_, text)| text.len()).sum::<usize>() + grams.keys.len() * 12;
     let (full, initials) = analyzer.index_pinyin(&d.title);
     analysed.push((field("title_py"), full.join(" ")));
     analysed.push((field("title_pyi"), initials.join(" ")));
@@ -198,7 +247,7 @@ fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> 
     let analysed_len: usize = analysed.iter().map(|(_, text)| text.len()).sum();
     let bytes = d.body.len() + internal.len() + segmented + detail_len;
     // Sized for everything added below, so the document is not copied as it
-    // grows (it starts at 1 KB; a body's words and bigrams are tens of KB).
+    // grows (it starts at 1 KB; a body's words are tens of KB).
     let stored = d.path.len() + d.kind.len() + d.url.len() + d.title.len() + d.body.len() + internal.len();
     let mut doc = TantivyDocument::with_capacity(analysed_len + stored + detail_len + 512);
     for (field, text) in &analysed {
@@ -222,22 +271,33 @@ fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> 
     for facet in &d.facets {
         doc.add_facet(fields.facets, Facet::from_path(facet.iter()));
     }
-    (doc, bytes)
+    (doc, grams, bytes)
 }
 
 /// Replaces documents in place, for `serve`: each `(ord, doc)` takes the
-/// place of the document with the same path.
-pub fn update(index: &Index, analyzer: &Analyzer, docs: &[(usize, &SearchDoc)]) -> tantivy::Result<()> {
+/// place of the document with the same path, in tantivy and in the bigram
+/// index's edits. Returns the index as it now is.
+pub fn update(dir: &Path, analyzer: &Analyzer, docs: &[(usize, &SearchDoc)]) -> tantivy::Result<Built> {
+    let Built { index, bigrams } = Built::open(dir)?;
     let schema = index.schema();
-    prepare_writing(index);
+    prepare_writing(&index);
     let path = schema.get_field("path")?;
     let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 50_000_000)?;
+    let mut edited = Vec::with_capacity(docs.len());
     for (ord, doc) in docs {
         writer.delete_term(Term::from_field_text(path, &doc.path));
-        writer.add_document(document(&schema, analyzer, *ord, doc).0)?;
+        let (indexed, grams, _) = document(&schema, analyzer, *ord, doc);
+        writer.add_document(indexed)?;
+        edited.push((*ord as u32, grams));
     }
+    // The edits first: should the commit fail, the index still reads the
+    // old documents' words beside their new bigrams, which the next full
+    // build replaces; the other order would lose the bigrams of saved text.
+    let (bigrams, edits) = Arc::unwrap_or_clone(bigrams).with_edits(edited);
+    let edits = crate::render::OutputFile { path: bigram_index::EDITS_FILE.into(), bytes: edits };
+    crate::output::write_changed(dir, &[edits])?;
     commit(&mut writer)?;
-    Ok(())
+    Ok(Built { index, bigrams: Arc::new(bigrams) })
 }
 
 /// Name of the tokenizer of `path`, which [`prepare_writing`] registers.
@@ -307,34 +367,38 @@ fn commit(writer: &mut tantivy::IndexWriter) -> tantivy::Result<()> {
     Ok(())
 }
 
+/// Indexes `count` documents into `index`, and their bigrams of fields
+/// cut plainly into the returned builder.
 fn fill<D: std::borrow::Borrow<SearchDoc> + Send, T: Send>(
     index: &Index,
     count: usize,
     doc: &(dyn Fn(usize) -> D + Sync),
     keep: &(dyn Fn(D) -> T + Sync),
     analyzer: &Analyzer,
-) -> tantivy::Result<Vec<T>> {
+) -> tantivy::Result<(Vec<T>, bigram_index::Builder)> {
     let schema = index.schema();
     let taken = prepare_writing(index);
     // Two indexing threads: tantivy's own work is half of the phase. Ties
     // are broken by `ord` at query time, so segment layout does not matter.
     let mut writer = index.writer_with_num_threads(2, 400_000_000)?;
     let mut kept = Vec::with_capacity(count);
+    let mut grams = bigram_index::Builder::default();
     let mut batch: Vec<TantivyDocument> = Vec::new();
     let mut batch_bytes = 0;
     for start in (0..count).step_by(STEP) {
         // Segmenting is the expensive part: do it on every core.
-        let segmented: Vec<(TantivyDocument, usize, T)> = (start..count.min(start + STEP))
+        let segmented: Vec<(TantivyDocument, DocGrams, usize, T)> = (start..count.min(start + STEP))
             .into_par_iter()
             .map(|ord| {
                 let source = doc(ord);
-                let (indexed, bytes) = document(&schema, analyzer, ord, source.borrow());
-                (indexed, bytes, keep(source))
+                let (indexed, doc_grams, bytes) = document(&schema, analyzer, ord, source.borrow());
+                (indexed, doc_grams, bytes, keep(source))
             })
             .collect();
-        for (indexed, bytes, k) in segmented {
+        for (indexed, doc_grams, bytes, k) in segmented {
             batch.push(indexed);
             batch_bytes += bytes;
+            grams.add(kept.len(), doc_grams);
             kept.push(k);
         }
         let last = kept.len() == count;
@@ -343,6 +407,8 @@ fn fill<D: std::borrow::Borrow<SearchDoc> + Send, T: Send>(
                 writer.add_document(indexed)?;
             }
             batch_bytes = 0;
+            // While tantivy indexes the batch: its bigrams become a run.
+            grams.flush();
             // The commit below waits for the last batch.
             if !last {
                 wait_until_taken(&taken, kept.len());
@@ -351,7 +417,7 @@ fn fill<D: std::borrow::Borrow<SearchDoc> + Send, T: Send>(
     }
     commit(&mut writer)?;
     writer.wait_merging_threads()?;
-    Ok(kept)
+    Ok((kept, grams))
 }
 
 /// What to search for; every filter is optional. The same struct is the
@@ -436,33 +502,95 @@ pub struct SearchResponse {
     pub facets: BTreeMap<String, BTreeMap<String, u64>>,
 }
 
+/// Refuses an index another version of zhiku built.
+fn check_format(index: &Index) -> tantivy::Result<()> {
+    let found = index.load_metas()?.payload;
+    if found.as_deref() != Some(FORMAT) {
+        return Err(tantivy::TantivyError::InvalidArgument(format!(
+            "该索引由其他版本的 zhiku 生成（格式 {}，需要 {FORMAT}），请重新运行 zhiku build",
+            found.as_deref().unwrap_or("未知")
+        )));
+    }
+    Ok(())
+}
+
 pub struct OperatorIndex {
     reader: IndexReader,
     schema: Schema,
     fields: Fields,
+    /// Where the index is on disk, to read `serve`'s bigram edits again on
+    /// [`OperatorIndex::reload`].
+    dir: Option<PathBuf>,
+    bigrams: RwLock<Arc<BigramIndex>>,
+    /// Where each document is in the segments of one searcher generation.
+    places: Mutex<Option<Arc<Places>>>,
+}
+
+/// Where each document of the build (by `ord`) is among the segments of one
+/// searcher: the bigram index numbers documents by `ord`, tantivy by
+/// segment and id.
+struct Places {
+    generation: u64,
+    /// (segment, document id), or `u32::MAX` for an `ord` no live
+    /// document has.
+    of: Vec<(u32, tantivy::DocId)>,
 }
 
 impl OperatorIndex {
     pub fn open(dir: &Path) -> tantivy::Result<OperatorIndex> {
-        OperatorIndex::from_index(&Index::open_in_dir(dir)?)
+        let mut index = OperatorIndex::from_index(&Built::open(dir)?)?;
+        index.dir = Some(dir.to_path_buf());
+        Ok(index)
     }
 
-    /// Sees the latest commit (after [`update`]).
+    /// Sees the latest commit and bigram edits (after [`update`]).
     pub fn reload(&self) -> tantivy::Result<()> {
-        self.reader.reload()
+        self.reader.reload()?;
+        if let Some(dir) = &self.dir {
+            let bigrams = Arc::new(BigramIndex::open(dir)?);
+            *self.bigrams.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = bigrams;
+        }
+        Ok(())
     }
 
-    pub fn from_index(index: &Index) -> tantivy::Result<OperatorIndex> {
-        let found = index.load_metas()?.payload;
-        if found.as_deref() != Some(FORMAT) {
-            return Err(tantivy::TantivyError::InvalidArgument(format!(
-                "该索引由其他版本的 zhiku 生成（格式 {}，需要 {FORMAT}），请重新运行 zhiku build",
-                found.as_deref().unwrap_or("未知")
-            )));
+    pub fn from_index(built: &Built) -> tantivy::Result<OperatorIndex> {
+        check_format(&built.index)?;
+        let schema = built.index.schema();
+        let reader = built.index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(OperatorIndex {
+            fields: Fields::of(&schema),
+            reader,
+            schema,
+            dir: None,
+            bigrams: RwLock::new(built.bigrams.clone()),
+            places: Mutex::new(None),
+        })
+    }
+
+    /// The places of the documents in `searcher`, worked out once per
+    /// searcher generation.
+    fn places(&self, searcher: &Searcher) -> tantivy::Result<Arc<Places>> {
+        let generation = searcher.generation().generation_id();
+        let mut cached = self.places.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(places) = cached.as_ref().filter(|p| p.generation == generation) {
+            return Ok(places.clone());
         }
-        let schema = index.schema();
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
-        Ok(OperatorIndex { fields: Fields::of(&schema), reader, schema })
+        let mut of: Vec<(u32, tantivy::DocId)> = Vec::new();
+        for (s, segment) in searcher.segment_readers().iter().enumerate() {
+            let ords = segment.fast_fields().u64(ORD_FIELD)?;
+            for doc in 0..segment.max_doc() {
+                let alive = segment.alive_bitset().is_none_or(|a| a.is_alive(doc));
+                if let Some(ord) = ords.first(doc).filter(|_| alive).map(|o| o as usize) {
+                    if ord >= of.len() {
+                        of.resize(ord + 1, (u32::MAX, 0));
+                    }
+                    of[ord] = (s as u32, doc);
+                }
+            }
+        }
+        let places = Arc::new(Places { generation, of });
+        *cached = Some(places.clone());
+        Ok(places)
     }
 
     /// Cleans and bounds the query text, or says why it cannot be searched.
@@ -489,7 +617,9 @@ impl OperatorIndex {
         let (q, limit) = Self::validate(request)?;
         let analysed = analyzer.query(&q);
         let searcher = self.reader.searcher();
-        let text_query = self.text_query(&searcher, analyzer, &q, &analysed)?;
+        let bigrams = self.bigrams.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        let places = self.places(&searcher).map_err(SearchError::Index)?;
+        let text_query = self.text_query(&searcher, analyzer, &q, &analysed, (&bigrams, &places))?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
         clauses.extend(self.filters(request).into_iter().map(|f| (Occur::Must, f)));
         let query = BooleanQuery::new(clauses);
@@ -593,52 +723,62 @@ impl OperatorIndex {
         analyzer: &Analyzer,
         q: &str,
         analysed: &AnalysedQuery,
+        (bigrams, places): (&Arc<BigramIndex>, &Arc<Places>),
     ) -> Result<Box<dyn Query>, SearchError> {
-        let mut terms: Vec<(Term, f32)> = Vec::new();
+        let mut terms: Vec<(Clause, f32)> = Vec::new();
         // A term met twice (a bigram that is also a query word, looked up in
         // a body's word field) is one clause with the boosts added: BM25 is
         // linear in the boost, and its postings are walked once. A 200-
         // character query makes well over a thousand terms, hence the map.
-        let mut places: HashMap<Term, usize> = HashMap::new();
-        let mut add = |term: Term, boost: f32| match places.get(&term) {
+        let mut seen: HashMap<Clause, usize> = HashMap::new();
+        let mut add = |clause: Clause, boost: f32| match seen.get(&clause) {
             Some(&place) => terms[place].1 += boost,
             None => {
-                places.insert(term.clone(), terms.len());
-                terms.push((term, boost));
+                seen.insert(clause.clone(), terms.len());
+                terms.push((clause, boost));
             }
         };
+        let term = |name: &str, text: &str| Clause::Term(Term::from_field_text(self.field(name), text));
         for (word, weight) in &analysed.words {
             for (name, boost) in WORD_FIELDS {
-                add(Term::from_field_text(self.field(name), word), boost * weight);
+                add(term(name, word), boost * weight);
             }
         }
         for gram in &analysed.bigrams {
             for (name, boost) in BIGRAM_FIELDS {
-                add(Term::from_field_text(self.field(name), gram), *boost);
+                add(gram_field(name).map_or_else(|| term(name, gram), |f| Clause::Bigram(f, gram.clone())), *boost);
                 let word_twin = PLAIN_WORD_FIELDS.iter().find(|(_, bigrams)| bigrams == name).map(|(words, _)| words);
                 if let Some(words) = word_twin.filter(|_| analyzer.bigram_in_word_field(gram, Cut::Plain)) {
-                    add(Term::from_field_text(self.field(words), gram), *boost);
+                    add(term(words, gram), *boost);
                 }
             }
         }
         for (grams, (name, boost)) in [&analysed.pinyin_full, &analysed.pinyin_initials].into_iter().zip(PINYIN_FIELDS)
         {
             for gram in grams {
-                terms.push((Term::from_field_text(self.field(name), gram), *boost));
+                terms.push((term(name, gram), *boost));
             }
         }
         for number in find_doc_numbers(q) {
-            terms.push((Term::from_field_text(self.fields.doc_number, &number), DOC_NUMBER_BOOST));
+            terms.push((Clause::Term(Term::from_field_text(self.fields.doc_number, &number)), DOC_NUMBER_BOOST));
         }
         let cutoff = ((searcher.num_docs() as f64 * COMMON_SHARE) as u64).max(COMMON_MIN_DOCS);
         let (mut rare, mut common) = (Vec::new(), Vec::new());
-        for (term, boost) in terms {
-            let doc_freq = searcher.doc_freq(&term).map_err(SearchError::Index)?;
+        for (clause, boost) in terms {
+            let (doc_freq, query): (u64, Box<dyn Query>) = match clause {
+                Clause::Term(term) => (
+                    searcher.doc_freq(&term).map_err(SearchError::Index)?,
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                ),
+                Clause::Bigram(field, gram) => (
+                    bigrams.doc_freq(field, &gram),
+                    Box::new(BigramQuery { field, gram, bigrams: bigrams.clone(), places: places.clone() }),
+                ),
+            };
             if doc_freq == 0 {
                 continue;
             }
-            let query: Box<dyn Query> =
-                Box::new(BoostQuery::new(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)), boost));
+            let query: Box<dyn Query> = Box::new(BoostQuery::new(query, boost));
             if doc_freq > cutoff { common.push(query) } else { rare.push(query) }
         }
         let any = |queries: Vec<Box<dyn Query>>| -> Box<dyn Query> {
@@ -695,6 +835,126 @@ impl OperatorIndex {
             _ => filters.push(self.facet_term(&[super::CURRENT])),
         }
         filters
+    }
+}
+
+/// One clause of a text query: a tantivy term, or a bigram of a field kept
+/// in the [`BigramIndex`].
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Clause {
+    Term(Term),
+    Bigram(usize, String),
+}
+
+/// A bigram of a field kept in the [`BigramIndex`], scored as tantivy's
+/// `TermQuery` scores a term: BM25 with the same statistics and the same
+/// length codes, so ranking is what it was when tantivy held these fields.
+#[derive(Clone)]
+struct BigramQuery {
+    field: usize,
+    gram: String,
+    bigrams: Arc<BigramIndex>,
+    places: Arc<Places>,
+}
+
+impl std::fmt::Debug for BigramQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "BigramQuery({}, {:?})", PLAIN_WORD_FIELDS[self.field].1, self.gram)
+    }
+}
+
+impl Query for BigramQuery {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let Some(searcher) = scoring.searcher() else {
+            return Err(tantivy::TantivyError::InvalidArgument("a bigram query needs a searcher".into()));
+        };
+        if searcher.generation().generation_id() != self.places.generation {
+            return Err(tantivy::TantivyError::InvalidArgument("a bigram query of another searcher".into()));
+        }
+        // tantivy's statistics: documents counted with the deleted ones.
+        let docs: u64 = searcher.segment_readers().iter().map(|s| u64::from(s.max_doc())).sum();
+        let average = self.bigrams.total_tokens(self.field) as Score / docs.max(1) as Score;
+        let doc_freq = self.bigrams.doc_freq(self.field, &self.gram).min(docs);
+        let bm25 = scoring
+            .is_scoring_enabled()
+            .then(|| tantivy::query::Bm25Weight::for_one_term_without_explain(doc_freq, docs, average));
+        let mut lists: Vec<Vec<Posting>> = vec![Vec::new(); searcher.segment_readers().len()];
+        for (ord, count) in self.bigrams.postings(self.field, &self.gram) {
+            if let Some(&(segment, doc)) = self.places.of.get(ord as usize).filter(|(s, _)| *s != u32::MAX) {
+                lists[segment as usize].push((doc, self.bigrams.fieldnorm_id(self.field, ord), count));
+            }
+        }
+        for list in &mut lists {
+            // In order already unless segments were merged or edited.
+            if !list.is_sorted_by_key(|posting| posting.0) {
+                list.sort_unstable_by_key(|posting| posting.0);
+            }
+        }
+        let segments = searcher.segment_readers().iter().map(|s| s.segment_id()).zip(lists).collect();
+        Ok(Box::new(BigramWeight { bm25, segments }))
+    }
+}
+
+/// (document id, length code, count) in one segment.
+type Posting = (tantivy::DocId, u8, u32);
+
+struct BigramWeight {
+    /// `None` when scoring is off.
+    bm25: Option<tantivy::query::Bm25Weight>,
+    segments: Vec<(tantivy::index::SegmentId, Vec<Posting>)>,
+}
+
+impl Weight for BigramWeight {
+    fn scorer(&self, reader: &tantivy::SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let postings = self.segments.iter().find(|(id, _)| *id == reader.segment_id()).map_or(&[][..], |s| &s.1);
+        // Boosted before scoring, as tantivy's term scorer is, so that
+        // scores come out to the same bits.
+        let bm25 = self.bm25.as_ref().map(|w| w.boost_by(boost));
+        let scored = postings
+            .iter()
+            .map(|&(doc, norm, count)| (doc, bm25.as_ref().map_or(boost, |w| w.score(norm, count))))
+            .collect();
+        Ok(Box::new(ListScorer { docs: scored, at: 0 }))
+    }
+
+    fn explain(&self, reader: &tantivy::SegmentReader, doc: tantivy::DocId) -> tantivy::Result<Explanation> {
+        let mut scorer = self.scorer(reader, 1.0)?;
+        if scorer.seek(doc) != doc {
+            return Err(tantivy::TantivyError::InvalidArgument(format!("document {doc} does not match")));
+        }
+        Ok(Explanation::new("BM25 of a bigram", scorer.score()))
+    }
+}
+
+/// Scored documents of one segment, in order.
+struct ListScorer {
+    docs: Vec<(tantivy::DocId, Score)>,
+    at: usize,
+}
+
+impl DocSet for ListScorer {
+    fn advance(&mut self) -> tantivy::DocId {
+        self.at = (self.at + 1).min(self.docs.len());
+        self.doc()
+    }
+
+    fn seek(&mut self, target: tantivy::DocId) -> tantivy::DocId {
+        self.at += self.docs[self.at..].partition_point(|(doc, _)| *doc < target);
+        self.doc()
+    }
+
+    fn doc(&self) -> tantivy::DocId {
+        self.docs.get(self.at).map_or(TERMINATED, |(doc, _)| *doc)
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.docs.len() as u32
+    }
+}
+
+impl Scorer for ListScorer {
+    fn score(&mut self) -> Score {
+        self.docs.get(self.at).map_or(0.0, |(_, score)| *score)
     }
 }
 

@@ -20,8 +20,10 @@ use serde_json::json;
 
 use tantivy::postings::{BlockSegmentPostings, TermInfo};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{Index, InvertedIndexReader, Searcher};
+use tantivy::{InvertedIndexReader, Searcher};
 
+use super::bigram_index::{BigramIndex, TermEntry};
+use super::operator::Built;
 use super::segment::{Vocabulary, simplified_table};
 use super::text::is_bigram_word;
 use super::{Analyzer, SearchDoc};
@@ -100,7 +102,8 @@ pub const FACET_BLOCK: usize = 1024;
 /// The operator index's public fields, with the prefix their terms carry
 /// here: words `w:`, bigrams `b:`, and letter grams of the title's full
 /// pinyin `p:` and of its initials `i:`. `internal` and `internal_bg` are
-/// not among them, which is what keeps 内部口径 out. The two-character
+/// not among them, which is what keeps 内部口径 out. `body_bg` is read from
+/// the [`BigramIndex`] beside tantivy's fields. The two-character
 /// words of plainly cut word fields (`body`) are also their bigrams, under
 /// `b:` (see [`Analyzer::index_field`]).
 const PUBLIC_FIELDS: [(&str, &str); 9] = [
@@ -179,9 +182,9 @@ fn facet_values(doc: &SearchDoc, facet: &str) -> Vec<String> {
 /// 相似问法, keywords, body; never 内部口径), each with its cost. What a
 /// browser may cut a query into. Indexes `docs` in memory to find it.
 pub fn vocabulary(docs: &[SearchDoc], analyzer: &Analyzer) -> tantivy::Result<Vocabulary> {
-    let index = super::operator::build_in_ram(docs, analyzer)?;
-    let searcher = index.reader()?.searcher();
-    let source = Source::of(&searcher, analyzer)?;
+    let built = super::operator::build_in_ram(docs, analyzer)?;
+    let searcher = built.index.reader()?.searcher();
+    let source = Source::of(&searcher, &built, analyzer)?;
     let (walks, _) = source.terms(&searcher)?;
     let (_, counts, _) = source.pass(&searcher, &by_shard(&walks, 1), 0..1, &BTreeMap::new(), &|_| Ok(()))?;
     Ok(Vocabulary::from_counts(&counts))
@@ -241,11 +244,23 @@ struct Source {
     /// BM25's length normalisation of each public field, by fieldnorm id:
     /// tantivy keeps a field's length as one of 256 ids.
     length_norm: Vec<[f64; 256]>,
+    bigrams: std::sync::Arc<BigramIndex>,
 }
+
+/// Where a public field's postings are.
+#[derive(Clone, Copy, PartialEq)]
+enum Origin {
+    Tantivy(Field),
+    /// A field of the [`BigramIndex`], by number.
+    Grams(usize),
+}
+
+/// The `segment` of a term of the [`BigramIndex`], which has none.
+const GRAMS: u32 = u32::MAX;
 
 /// One public field as the static index reads it.
 struct SourceField {
-    field: Field,
+    origin: Origin,
     /// Of its terms in the static index.
     prefix: &'static str,
     boost: f64,
@@ -257,13 +272,14 @@ struct SourceField {
 struct SegmentContext {
     /// The build position of each document: read once, not per posting.
     ords: Vec<u32>,
-    norms: Vec<tantivy::fieldnorm::FieldNormReader>,
+    /// Of each public field held by tantivy.
+    norms: Vec<Option<tantivy::fieldnorm::FieldNormReader>>,
     alive: Option<tantivy::fastfield::AliveBitSet>,
 }
 
 impl Source {
-    fn of(searcher: &Searcher, analyzer: &Analyzer) -> tantivy::Result<Source> {
-        use super::operator::{PLAIN_WORD_FIELDS, field_boost};
+    fn of(searcher: &Searcher, built: &Built, analyzer: &Analyzer) -> tantivy::Result<Source> {
+        use super::operator::{PLAIN_WORD_FIELDS, field_boost, gram_field};
         let schema = searcher.schema();
         let docs = searcher.num_docs().max(1) as f64;
         // (field, prefix, the field whose boost applies, pairs only)
@@ -277,19 +293,33 @@ impl Source {
         let mut fields = Vec::new();
         let mut length_norm = Vec::new();
         for (name, prefix, boost_of, pairs_only) in read {
-            let field = schema.get_field(name)?;
-            let mut tokens = 0;
-            for segment in searcher.segment_readers() {
-                tokens += segment.inverted_index(field)?.total_num_tokens();
-            }
-            fields.push(SourceField { field, prefix, boost: f64::from(field_boost(boost_of)), pairs_only });
+            let (origin, tokens) = match gram_field(name) {
+                Some(g) => (Origin::Grams(g), built.bigrams.total_tokens(g)),
+                None => {
+                    let field = schema.get_field(name)?;
+                    let mut tokens = 0;
+                    for segment in searcher.segment_readers() {
+                        tokens += segment.inverted_index(field)?.total_num_tokens();
+                    }
+                    (Origin::Tantivy(field), tokens)
+                }
+            };
+            fields.push(SourceField { origin, prefix, boost: f64::from(field_boost(boost_of)), pairs_only });
             let average = (tokens as f64 / docs).max(1.0);
             length_norm.push(std::array::from_fn(|id| {
                 let length = f64::from(tantivy::fieldnorm::FieldNormReader::id_to_fieldnorm(id as u8));
                 K1 * (1.0 - B + B * length / average)
             }));
         }
-        Ok(Source { fields, length_norm })
+        Ok(Source { fields, length_norm, bigrams: built.bigrams.clone() })
+    }
+
+    /// What one posting of field `f` adds to a document's score, before the
+    /// term's idf: BM25's saturated, length-normalised count, boosted.
+    fn weigh(&self, f: usize, count: u32, norm_id: u8) -> f32 {
+        let tf = f64::from(count);
+        let norm = self.length_norm[f][usize::from(norm_id)];
+        (self.fields[f].boost * tf * (K1 + 1.0) / (tf + norm)) as f32
     }
 
     /// Whether `term` of field `f` belongs in the static index.
@@ -303,11 +333,17 @@ impl Source {
     fn terms(&self, searcher: &Searcher) -> tantivy::Result<(Vec<Walk>, u64)> {
         // One walk per segment and field, on every core: walked one after
         // another they kept a core idle for a tenth of the phase at 6k.
-        let walks: Vec<(usize, usize)> = (0..searcher.segment_readers().len())
-            .flat_map(|s| self.fields.iter().enumerate().filter(|(_, f)| !f.pairs_only).map(move |(f, _)| (s, f)))
+        let tantivy_fields = || self.fields.iter().enumerate().filter(|(_, f)| matches!(f.origin, Origin::Tantivy(_)));
+        let mut walks: Vec<(u32, usize)> = (0..searcher.segment_readers().len() as u32)
+            .flat_map(|s| tantivy_fields().filter(|(_, f)| !f.pairs_only).map(move |(f, _)| (s, f)))
             .collect();
-        let walked =
-            walks.into_par_iter().map(|(s, f)| self.walk(searcher, s, f)).collect::<tantivy::Result<Vec<_>>>()?;
+        // The bigram index's walk first: it is the longest.
+        let grams = self.fields.iter().enumerate().filter(|(_, f)| matches!(f.origin, Origin::Grams(_)));
+        walks.splice(0..0, grams.map(|(f, _)| (GRAMS, f)));
+        let walked = walks
+            .into_par_iter()
+            .map(|(s, f)| if s == GRAMS { Ok(self.walk_grams(f)) } else { self.walk(searcher, s as usize, f) })
+            .collect::<tantivy::Result<Vec<_>>>()?;
         let postings = walked.iter().map(|(_, postings)| postings).sum();
         Ok((walked.into_iter().map(|(walk, _)| walk).collect(), postings))
     }
@@ -316,9 +352,10 @@ impl Source {
     /// pairs-only entries of the same field, and their postings in all.
     fn walk(&self, searcher: &Searcher, s: usize, f: usize) -> tantivy::Result<(Walk, u64)> {
         let also: Vec<usize> = (0..self.fields.len())
-            .filter(|&g| self.fields[g].pairs_only && self.fields[g].field == self.fields[f].field)
+            .filter(|&g| self.fields[g].pairs_only && self.fields[g].origin == self.fields[f].origin)
             .collect();
-        let inverted = searcher.segment_reader(s as u32).inverted_index(self.fields[f].field)?;
+        let Origin::Tantivy(field) = self.fields[f].origin else { return Ok(self.walk_grams(f)) };
+        let inverted = searcher.segment_reader(s as u32).inverted_index(field)?;
         // Sized from the dictionary: grown by doubling, the largest walk
         // (a segment's body bigrams, tens of MB) was copied a few times and
         // touched twice its size in fresh pages, on one core at the end.
@@ -346,6 +383,47 @@ impl Source {
         Ok((walk, postings))
     }
 
+    /// The terms of public field `f` of the [`BigramIndex`], and their
+    /// postings in all.
+    fn walk_grams(&self, f: usize) -> (Walk, u64) {
+        let Origin::Grams(g) = self.fields[f].origin else {
+            return (Walk { terms: Vec::new(), texts: String::new() }, 0);
+        };
+        let entries: Vec<TermEntry> =
+            self.bigrams.terms().into_iter().filter(|e| super::bigram_index::field_of(e.key) == g).collect();
+        let mut walk =
+            Walk { terms: Vec::with_capacity(entries.len()), texts: String::with_capacity(entries.len() * 6) };
+        let mut postings = 0u64;
+        for entry in entries {
+            let start = walk.texts.len() as u32;
+            self.bigrams.push_text(entry.key, &mut walk.texts);
+            let text = &walk.texts[start as usize..];
+            postings += u64::from(entry.doc_freq);
+            walk.terms.push(TermAt {
+                hash: fnv1a(&[self.fields[f].prefix.as_bytes(), b":", text.as_bytes()]),
+                segment: GRAMS,
+                field: f as u32,
+                info: TermInfo { doc_freq: entry.doc_freq, postings_range: entry.postings, positions_range: 0..0 },
+                text: start..walk.texts.len() as u32,
+            });
+        }
+        (walk, postings)
+    }
+
+    /// Appends the weighted postings of a term of the bigram index's field
+    /// `f` to `list`; returns its occurrences.
+    fn read_grams(&self, f: usize, info: &TermInfo, list: &mut Vec<(u32, f32)>) -> u64 {
+        let Origin::Grams(g) = self.fields[f].origin else { return 0 };
+        let entry = TermEntry { key: 0, doc_freq: info.doc_freq, postings: info.postings_range.clone() };
+        list.reserve(info.doc_freq as usize);
+        let mut occurrences = 0;
+        self.bigrams.read(&entry, &mut |ord, count| {
+            occurrences += u64::from(count);
+            list.push((ord, self.weigh(f, count, self.bigrams.fieldnorm_id(g, ord))));
+        });
+        occurrences
+    }
+
     /// What reading postings needs of each segment.
     fn segments(&self, searcher: &Searcher) -> tantivy::Result<Vec<SegmentContext>> {
         searcher
@@ -358,7 +436,10 @@ impl Source {
                     norms: self
                         .fields
                         .iter()
-                        .map(|source| segment.get_fieldnorms_reader(source.field))
+                        .map(|source| match source.origin {
+                            Origin::Tantivy(field) => segment.get_fieldnorms_reader(field).map(Some),
+                            Origin::Grams(_) => Ok(None),
+                        })
                         .collect::<tantivy::Result<_>>()?,
                     alive: segment.alive_bitset().cloned(),
                 })
@@ -380,7 +461,6 @@ impl Source {
         block: &mut Option<BlockSegmentPostings>,
         list: &mut Vec<(u32, f32)>,
     ) -> tantivy::Result<u64> {
-        let boost = self.fields[f].boost;
         let postings = match block {
             Some(postings) => {
                 inverted.reset_block_postings_from_terminfo(info, postings)?;
@@ -397,10 +477,9 @@ impl Source {
             }
             for (&doc, &freq) in docs.iter().zip(postings.freqs()) {
                 if segment.alive.as_ref().is_none_or(|a| a.is_alive(doc)) {
-                    let tf = f64::from(freq);
                     occurrences += u64::from(freq);
-                    let norm = self.length_norm[f][usize::from(segment.norms[f].fieldnorm_id(doc))];
-                    list.push((segment.ords[doc as usize], (boost * tf * (K1 + 1.0) / (tf + norm)) as f32));
+                    let norm_id = segment.norms[f].as_ref().map_or(0, |norms| norms.fieldnorm_id(doc));
+                    list.push((segment.ords[doc as usize], self.weigh(f, freq, norm_id)));
                 }
             }
             postings.advance();
@@ -421,10 +500,18 @@ impl Source {
         emit: Emit,
     ) -> tantivy::Result<(usize, BTreeMap<String, u64>, usize)> {
         let segments = self.segments(searcher)?;
-        let inverted: Vec<Vec<std::sync::Arc<InvertedIndexReader>>> = searcher
+        let inverted: Vec<Vec<Option<std::sync::Arc<InvertedIndexReader>>>> = searcher
             .segment_readers()
             .iter()
-            .map(|segment| self.fields.iter().map(|source| segment.inverted_index(source.field)).collect())
+            .map(|segment| {
+                self.fields
+                    .iter()
+                    .map(|source| match source.origin {
+                        Origin::Tantivy(field) => segment.inverted_index(field).map(Some),
+                        Origin::Grams(_) => Ok(None),
+                    })
+                    .collect()
+            })
             .collect::<tantivy::Result<_>>()?;
         let mut blocks: Vec<Vec<Option<BlockSegmentPostings>>> =
             inverted.iter().map(|fields| fields.iter().map(|_| None).collect()).collect();
@@ -447,14 +534,12 @@ impl Source {
                     None => lists.entry(key.clone()).or_default(),
                 };
                 let segment = term.segment as usize;
-                let occurrences = self.read(
-                    &segments[segment],
-                    field,
-                    &term.info(),
-                    &inverted[segment][field],
-                    &mut blocks[segment][field],
-                    list,
-                )?;
+                let occurrences = match inverted.get(segment).and_then(|fields| fields[field].as_ref()) {
+                    Some(inverted) => {
+                        self.read(&segments[segment], field, &term.info(), inverted, &mut blocks[segment][field], list)?
+                    }
+                    None => self.read_grams(field, &term.info(), list),
+                };
                 if prefix == "w" && occurrences > 0 {
                     *words.entry(text.to_string()).or_default() += occurrences;
                 }
@@ -665,7 +750,7 @@ struct DocumentFiles {
 /// [`POSTINGS_PER_PASS`] postings; `region_names` (GB/T 2260 code → name)
 /// label the 地区 facet.
 pub fn build(
-    index: &Index,
+    built: &Built,
     docs: &[SearchDoc],
     analyzer: &Analyzer,
     region_names: &BTreeMap<String, String>,
@@ -678,8 +763,8 @@ pub fn build(
         unstamped(files)
     };
     let emit: Emit = &stamped;
-    let searcher = index.reader()?.searcher();
-    let source = Source::of(&searcher, analyzer)?;
+    let searcher = built.index.reader()?.searcher();
+    let source = Source::of(&searcher, built, analyzer)?;
     // The records and facets need only the documents: they are made and
     // emitted beside the walks over the term dictionaries, and take the
     // core the walks leave idle once only the largest is left.
@@ -865,7 +950,7 @@ fn terms_of(doc: &SearchDoc, analyzer: &Analyzer) -> std::collections::BTreeSet<
 /// next full build. `Ok(None)` when a facet value is new: build in full.
 pub fn patch(
     out_dir: &std::path::Path,
-    index: &Index,
+    built: &Built,
     analyzer: &Analyzer,
     changed: &[(usize, &SearchDoc, &SearchDoc)],
 ) -> Result<Option<Vec<OutputFile>>, String> {
@@ -918,20 +1003,28 @@ pub fn patch(
         files
             .push(OutputFile { path: format!("{DIR}/facets/{k}.json"), bytes: json!(values).to_string().into_bytes() });
     }
-    let searcher = index.reader().map_err(|e| e.to_string())?.searcher();
-    let source = Source::of(&searcher, analyzer).map_err(|e| e.to_string())?;
+    let searcher = built.index.reader().map_err(|e| e.to_string())?.searcher();
+    let source = Source::of(&searcher, built, analyzer).map_err(|e| e.to_string())?;
     let segments = source.segments(&searcher).map_err(|e| e.to_string())?;
     let mut by_shard: BTreeMap<usize, BTreeMap<String, Vec<(u32, f32)>>> = BTreeMap::new();
     for term in terms {
         let (prefix, text) = term.split_once(':').unwrap_or(("w", &term));
         let mut list = Vec::new();
+        for (f, field) in source.fields.iter().enumerate() {
+            if let (Origin::Grams(g), true) = (field.origin, field.prefix == prefix) {
+                for (ord, count) in source.bigrams.postings(g, text) {
+                    list.push((ord, source.weigh(f, count, source.bigrams.fieldnorm_id(g, ord))));
+                }
+            }
+        }
         for (s, segment) in searcher.segment_readers().iter().enumerate() {
             for (f, field) in source.fields.iter().enumerate() {
+                let Origin::Tantivy(tantivy_field) = field.origin else { continue };
                 if field.prefix != prefix || !source.keeps(f, text) {
                     continue;
                 }
-                let inverted = segment.inverted_index(field.field).map_err(|e| e.to_string())?;
-                let key = tantivy::Term::from_field_text(field.field, text);
+                let inverted = segment.inverted_index(tantivy_field).map_err(|e| e.to_string())?;
+                let key = tantivy::Term::from_field_text(tantivy_field, text);
                 if let Some(info) = inverted.get_term_info(&key).map_err(|e| e.to_string())? {
                     source.read(&segments[s], f, &info, &inverted, &mut None, &mut list).map_err(|e| e.to_string())?;
                 }
