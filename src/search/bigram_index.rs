@@ -31,10 +31,10 @@ pub const EDITS_FILE: &str = "bigrams-edits.json";
 /// Fields kept here, numbered as in `operator::PLAIN_WORD_FIELDS`.
 pub const GRAM_FIELDS: usize = 2;
 /// The first bytes of [`FILE`]; a change of layout changes it.
-const MAGIC: &[u8; 8] = b"zkbigr01";
+const MAGIC: &[u8; 8] = b"zkbigr02";
 /// Bytes of the header: magic, documents, terms, then the offsets of the
-/// norms, the term table, the long-token table, the postings and their end,
-/// then each field's token count.
+/// norms, the postings, the term table, the long-token table and the end,
+/// then each field's token count. The sections follow in that order.
 const HEADER: usize = 8 + 4 + 4 + 5 * 8 + GRAM_FIELDS * 8;
 /// Bytes of one term table entry: key, document frequency, postings offset.
 const TERM_ENTRY: usize = 8 + 4 + 8;
@@ -53,7 +53,9 @@ pub fn key(field: usize, token: &str) -> u64 {
     let bytes = token.as_bytes();
     let top = (field as u64) << FIELD_SHIFT;
     if bytes.len() <= 7 {
-        let packed = bytes.iter().enumerate().fold(0u64, |k, (i, b)| k | u64::from(*b) << (8 * i));
+        // First byte highest, so that keys sort about as their texts do and
+        // neighbours in a run differ in their low bytes (short gaps).
+        let packed = bytes.iter().enumerate().fold(0u64, |k, (i, b)| k | u64::from(*b) << (8 * (6 - i)));
         top | (bytes.len() as u64) << 56 | packed
     } else {
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
@@ -77,7 +79,7 @@ pub fn field_of(key: u64) -> usize {
 /// Appends the text of `key` to `out`.
 fn push_packed_text(key: u64, out: &mut String) {
     let len = ((key >> 56) & 0x7) as usize;
-    let bytes: [u8; 7] = std::array::from_fn(|i| (key >> (8 * i)) as u8);
+    let bytes: [u8; 7] = std::array::from_fn(|i| (key >> (8 * (6 - i))) as u8);
     if let Ok(text) = std::str::from_utf8(&bytes[..len]) {
         out.push_str(text);
     }
@@ -126,7 +128,11 @@ impl DocGramsBuilder {
     }
 }
 
-fn put_varint(out: &mut Vec<u8>, mut value: u32) {
+fn put_varint(out: &mut Vec<u8>, value: u32) {
+    put_varint64(out, u64::from(value));
+}
+
+fn put_varint64(out: &mut Vec<u8>, mut value: u64) {
     while value >= 0x80 {
         out.push(value as u8 | 0x80);
         value >>= 7;
@@ -135,11 +141,15 @@ fn put_varint(out: &mut Vec<u8>, mut value: u32) {
 }
 
 fn get_varint(bytes: &[u8], at: &mut usize) -> u32 {
-    let mut value = 0u32;
+    get_varint64(bytes, at) as u32
+}
+
+fn get_varint64(bytes: &[u8], at: &mut usize) -> u64 {
+    let mut value = 0u64;
     let mut shift = 0;
     while let Some(&byte) = bytes.get(*at) {
         *at += 1;
-        value |= u32::from(byte & 0x7f) << shift;
+        value |= u64::from(byte & 0x7f) << shift.min(63);
         if byte < 0x80 {
             break;
         }
@@ -148,12 +158,21 @@ fn get_varint(bytes: &[u8], at: &mut usize) -> u32 {
     value
 }
 
-/// The postings of a batch of consecutive documents, by key.
-struct Run {
-    /// (key, documents, last document, end of its postings in `bytes`).
-    terms: Vec<(u64, u32, u32, usize)>,
-    /// Per term: the first document, then gaps, each followed by its count.
-    bytes: Vec<u8>,
+/// The postings of a batch of consecutive documents, by key, as one stream:
+/// per term the gap from the key before, its documents, its last document,
+/// the length of its postings, then the postings (the first document, then
+/// gaps, each followed by its count). A table of fixed-size entries was
+/// larger than the postings themselves.
+///
+/// Held in memory mapped for it alone, so that the merge hands it back to
+/// the system: the allocator keeps what is freed to it (see `main.rs`), and
+/// the runs of a 60k-document site, about 150 MB, would stay resident
+/// through the static index.
+struct Run(RunBytes);
+
+enum RunBytes {
+    Mapped(memmap2::Mmap),
+    Heap(Vec<u8>),
 }
 
 impl Run {
@@ -166,35 +185,81 @@ impl Run {
         // Each (key, document) once: the order is total, so unstable is
         // deterministic.
         triples.par_sort_unstable();
-        let mut terms: Vec<(u64, u32, u32, usize)> = Vec::new();
-        let mut bytes = Vec::with_capacity(pairs * 3);
-        let mut previous = 0;
-        for (key, ord, count) in triples {
-            match terms.last_mut() {
-                Some(term) if term.0 == key => {
-                    put_varint(&mut bytes, ord - previous);
-                    term.1 += 1;
-                    term.2 = ord;
-                }
-                _ => {
-                    if let Some(term) = terms.last_mut() {
-                        term.3 = bytes.len();
-                    }
-                    terms.push((key, 1, ord, 0));
-                    put_varint(&mut bytes, ord);
-                }
+        let mut bytes = Vec::with_capacity(pairs * 4);
+        let mut postings = Vec::new();
+        let mut previous_key = 0;
+        let mut i = 0;
+        while i < triples.len() {
+            let key = triples[i].0;
+            let mut previous = 0;
+            let mut documents = 0;
+            postings.clear();
+            while let Some(&(_, ord, count)) = triples.get(i).filter(|t| t.0 == key) {
+                put_varint(&mut postings, ord - previous);
+                put_varint(&mut postings, count);
+                previous = ord;
+                documents += 1;
+                i += 1;
             }
-            put_varint(&mut bytes, count);
-            previous = ord;
+            put_varint64(&mut bytes, key - previous_key);
+            put_varint(&mut bytes, documents);
+            put_varint(&mut bytes, previous);
+            put_varint(&mut bytes, postings.len() as u32);
+            bytes.extend_from_slice(&postings);
+            previous_key = key;
         }
-        if let Some(term) = terms.last_mut() {
-            term.3 = bytes.len();
-        }
-        Run { terms, bytes }
+        let mapped = memmap2::MmapMut::map_anon(bytes.len().max(1)).and_then(|mut map| {
+            map[..bytes.len()].copy_from_slice(&bytes);
+            map.make_read_only()
+        });
+        Run(match mapped {
+            Ok(map) => RunBytes::Mapped(map),
+            Err(_) => RunBytes::Heap(bytes),
+        })
     }
 
-    fn start(&self, term: usize) -> usize {
-        if term == 0 { 0 } else { self.terms[term - 1].3 }
+    fn bytes(&self) -> &[u8] {
+        match &self.0 {
+            RunBytes::Mapped(map) => map,
+            RunBytes::Heap(bytes) => bytes,
+        }
+    }
+}
+
+/// Where the merge is in one run.
+struct RunCursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    key: u64,
+    documents: u32,
+    last: u32,
+    postings: std::ops::Range<usize>,
+}
+
+impl<'a> RunCursor<'a> {
+    fn new(run: &'a Run) -> RunCursor<'a> {
+        RunCursor { bytes: run.bytes(), at: 0, key: 0, documents: 0, last: 0, postings: 0..0 }
+    }
+
+    /// Reads the next term's header; false at the end of the run.
+    fn advance(&mut self) -> bool {
+        // An empty run is mapped as one zero byte: a term has documents.
+        if self.at >= self.bytes.len() {
+            return false;
+        }
+        let gap = get_varint64(self.bytes, &mut self.at);
+        self.documents = get_varint(self.bytes, &mut self.at);
+        if self.documents == 0 {
+            self.at = self.bytes.len();
+            return false;
+        }
+        self.key += gap;
+        self.last = get_varint(self.bytes, &mut self.at);
+        let length = get_varint(self.bytes, &mut self.at) as usize;
+        let end = (self.at + length).min(self.bytes.len());
+        self.postings = self.at..end;
+        self.at = end;
+        true
     }
 }
 
@@ -230,90 +295,97 @@ impl Builder {
         }
     }
 
-    /// The bytes of [`FILE`].
-    pub fn finish(mut self) -> Vec<u8> {
+    /// Writes [`FILE`] to `out`, from its start. The postings are merged
+    /// from the runs straight into it, so the file is never in memory whole.
+    pub fn finish(mut self, out: &mut (impl std::io::Write + std::io::Seek)) -> std::io::Result<()> {
         self.flush();
         let docs = self.norms[0].len();
+        let mut written = 0usize;
+        let mut write = |out: &mut dyn std::io::Write, bytes: &[u8]| -> std::io::Result<()> {
+            written += bytes.len();
+            out.write_all(bytes)
+        };
+        write(out, &[0; HEADER])?;
+        for norms in &self.norms {
+            write(out, norms)?;
+        }
+        let postings_at = HEADER + GRAM_FIELDS * docs;
         // Every run's terms in key order, a run's documents after those of
         // the runs before it: the heap yields equal keys by run.
-        let mut heap: BinaryHeap<std::cmp::Reverse<(u64, usize)>> = BinaryHeap::with_capacity(self.runs.len());
-        let mut next = vec![0usize; self.runs.len()];
-        for (r, run) in self.runs.iter().enumerate() {
-            if let Some(term) = run.terms.first() {
-                heap.push(std::cmp::Reverse((term.0, r)));
+        let mut cursors: Vec<RunCursor> = self.runs.iter().map(RunCursor::new).collect();
+        let mut heap: BinaryHeap<std::cmp::Reverse<(u64, usize)>> = BinaryHeap::with_capacity(cursors.len());
+        for (r, cursor) in cursors.iter_mut().enumerate() {
+            if cursor.advance() {
+                heap.push(std::cmp::Reverse((cursor.key, r)));
             }
         }
-        let total: usize = self.runs.iter().map(|r| r.bytes.len()).sum();
-        let mut table: Vec<u8> = Vec::new();
-        let mut postings: Vec<u8> = Vec::with_capacity(total);
-        let mut terms = 0u32;
-        let mut current: Option<(u64, u32, u32)> = None; // key, documents, last
-        let mut close = |current: &mut Option<(u64, u32, u32)>, table: &mut Vec<u8>, start: usize| {
-            if let Some((key, documents, _)) = current.take() {
-                table.extend_from_slice(&key.to_le_bytes());
-                table.extend_from_slice(&documents.to_le_bytes());
-                table.extend_from_slice(&(start as u64).to_le_bytes());
-                terms += 1;
-            }
-        };
-        let mut start = 0;
+        // (key, documents, start of its postings) of each term.
+        let mut table: Vec<(u64, u32, u64)> = Vec::new();
+        let mut last_document = 0;
+        let mut buffer: Vec<u8> = Vec::with_capacity(1 << 16);
+        let mut postings_length = 0usize;
         while let Some(std::cmp::Reverse((key, r))) = heap.pop() {
-            let run = &self.runs[r];
-            let t = next[r];
-            next[r] += 1;
-            if let Some(term) = run.terms.get(next[r]) {
-                heap.push(std::cmp::Reverse((term.0, r)));
-            }
-            let (_, documents, last, end) = run.terms[t];
-            let bytes = &run.bytes[run.start(t)..end];
+            let cursor = &mut cursors[r];
+            let bytes = &cursor.bytes[cursor.postings.clone()];
+            let (documents, last) = (cursor.documents, cursor.last);
             // The first document of a run is absolute; after another run's
             // postings of the same key it becomes a gap.
             let mut at = 0;
             let first = get_varint(bytes, &mut at);
-            match &mut current {
-                Some((k, count, previous)) if *k == key => {
-                    put_varint(&mut postings, first - *previous);
-                    *count += documents;
-                    *previous = last;
+            match table.last_mut() {
+                Some(term) if term.0 == key => {
+                    put_varint(&mut buffer, first - last_document);
+                    term.1 += documents;
                 }
                 _ => {
-                    close(&mut current, &mut table, start);
-                    start = postings.len();
-                    put_varint(&mut postings, first);
-                    current = Some((key, documents, last));
+                    table.push((key, documents, (postings_length + buffer.len()) as u64));
+                    put_varint(&mut buffer, first);
                 }
             }
-            postings.extend_from_slice(&bytes[at..]);
+            buffer.extend_from_slice(&bytes[at..]);
+            last_document = last;
+            if cursor.advance() {
+                heap.push(std::cmp::Reverse((cursor.key, r)));
+            }
+            if buffer.len() >= 1 << 16 {
+                postings_length += buffer.len();
+                write(out, &buffer)?;
+                buffer.clear();
+            }
         }
-        close(&mut current, &mut table, start);
-        let mut long: Vec<u8> = Vec::new();
+        postings_length += buffer.len();
+        write(out, &buffer)?;
+        drop(cursors);
+        drop(self.runs);
+        let table_at = postings_at + postings_length;
+        let mut tail: Vec<u8> = Vec::with_capacity(table.len() * TERM_ENTRY);
+        for (key, documents, start) in &table {
+            tail.extend_from_slice(&key.to_le_bytes());
+            tail.extend_from_slice(&documents.to_le_bytes());
+            tail.extend_from_slice(&start.to_le_bytes());
+        }
+        let long_at = table_at + tail.len();
         for (key, text) in &self.long {
-            long.extend_from_slice(&key.to_le_bytes());
-            long.extend_from_slice(&(text.len() as u32).to_le_bytes());
-            long.extend_from_slice(text.as_bytes());
+            tail.extend_from_slice(&key.to_le_bytes());
+            tail.extend_from_slice(&(text.len() as u32).to_le_bytes());
+            tail.extend_from_slice(text.as_bytes());
         }
-        let norms_at = HEADER;
-        let table_at = norms_at + GRAM_FIELDS * docs;
-        let long_at = table_at + table.len();
-        let postings_at = long_at + long.len();
-        let end = postings_at + postings.len();
-        let mut out = Vec::with_capacity(end);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&(docs as u32).to_le_bytes());
-        out.extend_from_slice(&terms.to_le_bytes());
-        for offset in [norms_at, table_at, long_at, postings_at, end] {
-            out.extend_from_slice(&(offset as u64).to_le_bytes());
+        write(out, &tail)?;
+        let end = written;
+        debug_assert_eq!(end, table_at + tail.len());
+        let mut header = Vec::with_capacity(HEADER);
+        header.extend_from_slice(MAGIC);
+        header.extend_from_slice(&(docs as u32).to_le_bytes());
+        header.extend_from_slice(&(table.len() as u32).to_le_bytes());
+        for offset in [HEADER, postings_at, table_at, long_at, end] {
+            header.extend_from_slice(&(offset as u64).to_le_bytes());
         }
         for tokens in self.tokens {
-            out.extend_from_slice(&tokens.to_le_bytes());
+            header.extend_from_slice(&tokens.to_le_bytes());
         }
-        for norms in &self.norms {
-            out.extend_from_slice(norms);
-        }
-        out.extend_from_slice(&table);
-        out.extend_from_slice(&long);
-        out.extend_from_slice(&postings);
-        out
+        out.seek(std::io::SeekFrom::Start(0))?;
+        out.write_all(&header)?;
+        out.flush()
     }
 }
 
@@ -334,7 +406,8 @@ pub struct BigramIndex {
     norms_at: usize,
     table_at: usize,
     postings_at: usize,
-    end: usize,
+    /// Where the postings end: the term table follows.
+    postings_end: usize,
     tokens: [u64; GRAM_FIELDS],
     long: HashMap<u64, String>,
     /// Replaced documents by ord; their postings in `bytes` are ignored.
@@ -364,23 +437,23 @@ impl BigramIndex {
         let u64_at = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().unwrap_or_default());
         let docs = u32_at(8);
         let terms = u32_at(12) as usize;
-        let [norms_at, table_at, long_at, postings_at, end] = std::array::from_fn(|i| u64_at(16 + 8 * i) as usize);
+        let [norms_at, postings_at, table_at, long_at, end] = std::array::from_fn(|i| u64_at(16 + 8 * i) as usize);
         let tokens = std::array::from_fn(|f| u64_at(56 + 8 * f));
         let consistent = norms_at == HEADER
-            && table_at == norms_at + GRAM_FIELDS * docs as usize
+            && postings_at == norms_at + GRAM_FIELDS * docs as usize
+            && postings_at <= table_at
             && long_at == table_at + terms * TERM_ENTRY
-            && long_at <= postings_at
-            && postings_at <= end
+            && long_at <= end
             && end == data.len();
         if !consistent {
             return Err(corrupt("truncated or damaged"));
         }
         let mut long = HashMap::new();
         let mut at = long_at;
-        while at + 12 <= postings_at {
+        while at + 12 <= end {
             let key = u64_at(at);
             let len = u32_at(at + 8) as usize;
-            let text = data.get(at + 12..at + 12 + len).ok_or_else(|| corrupt("damaged token table"))?;
+            let text = data.get(at + 12..(at + 12 + len).min(end)).ok_or_else(|| corrupt("damaged token table"))?;
             long.insert(key, String::from_utf8_lossy(text).into_owned());
             at += 12 + len;
         }
@@ -390,7 +463,7 @@ impl BigramIndex {
             norms_at,
             table_at,
             postings_at,
-            end,
+            postings_end: table_at,
             tokens,
             long,
             edits: BTreeMap::new(),
@@ -400,7 +473,9 @@ impl BigramIndex {
 
     /// Built in memory, for tests and evaluation.
     pub fn from_builder(builder: Builder) -> std::io::Result<BigramIndex> {
-        BigramIndex::from_bytes(OwnedBytes::new(builder.finish()))
+        let mut bytes = std::io::Cursor::new(Vec::new());
+        builder.finish(&mut bytes)?;
+        BigramIndex::from_bytes(OwnedBytes::new(bytes.into_inner()))
     }
 
     fn data(&self) -> &[u8] {
@@ -413,12 +488,17 @@ impl BigramIndex {
         let key = u64::from_le_bytes(data[at..at + 8].try_into().unwrap_or_default());
         let doc_freq = u32::from_le_bytes(data[at + 8..at + 12].try_into().unwrap_or_default());
         let start = u64::from_le_bytes(data[at + 12..at + 20].try_into().unwrap_or_default()) as usize;
+        let length = self.postings_end - self.postings_at;
         let end = if i + 1 < self.terms {
             let next = at + TERM_ENTRY + 12;
             u64::from_le_bytes(data[next..next + 8].try_into().unwrap_or_default()) as usize
         } else {
-            self.end - self.postings_at
+            length
         };
+        // Bounded, so that a damaged table reads as short postings rather
+        // than out of the file.
+        let end = end.min(length);
+        let start = start.min(end);
         TermEntry { key, doc_freq, postings: self.postings_at + start..self.postings_at + end }
     }
 
@@ -487,9 +567,9 @@ impl BigramIndex {
     pub fn read(&self, entry: &TermEntry, visit: &mut dyn FnMut(u32, u32)) {
         let bytes = &self.data()[entry.postings.clone()];
         let mut at = 0;
-        let mut ord = 0;
+        let mut ord = 0u32;
         for _ in 0..entry.doc_freq {
-            ord += get_varint(bytes, &mut at);
+            ord = ord.wrapping_add(get_varint(bytes, &mut at));
             let count = get_varint(bytes, &mut at);
             if self.edits.is_empty() || !self.edits.contains_key(&ord) {
                 visit(ord, count);

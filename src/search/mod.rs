@@ -1,6 +1,7 @@
 //! Chinese full-text search: the language layer ([`analyzer`], [`text`],
 //! [`pinyin`]),
-//! the operator index with internal guidance ([`operator`]) and snippets.
+//! the operator index with internal guidance ([`operator`], with the bigrams
+//! of bodies in [`bigram_index`]) and snippets.
 //!
 //! Search resources live in the site's `index/` folder: `dict.txt` (jieba
 //! user dictionary) and `synonyms.txt` are sources kept in git; the built

@@ -4,7 +4,9 @@
 //!
 //! Text is segmented by [`Analyzer`] and stored as space-separated tokens,
 //! so tantivy only splits on spaces and every language decision stays in
-//! one place. Queries are built as boolean queries of term queries with
+//! one place. The bigrams of the fields cut plainly (bodies, 内部口径) are
+//! most of the tokens and are kept beside tantivy, in a [`BigramIndex`]
+//! that [`BigramQuery`] scores as tantivy would. Queries are built as boolean queries of term queries with
 //! field boosts: tantivy's QueryParser would turn multi-token Chinese words
 //! into phrase queries that miss.
 
@@ -172,14 +174,19 @@ fn create_in_dir(dir: &Path) -> tantivy::Result<Index> {
     Index::create(super::build_dir::BuildDirectory::open(dir)?, schema(), settings())
 }
 
-/// The bigram index made beside `index`, written into `dir` if it has one
-/// (unsynced, as tantivy's files; see [`create_in_dir`]).
+/// The bigram index made beside `index`, written into `dir` (unsynced, as
+/// tantivy's files; see [`create_in_dir`]) and read from there, or kept in
+/// memory when there is no `dir`.
 fn finish(index: Index, grams: bigram_index::Builder, dir: Option<&Path>) -> tantivy::Result<Built> {
-    let bytes = grams.finish();
-    if let Some(dir) = dir {
-        std::fs::write(dir.join(bigram_index::FILE), &bytes)?;
-    }
-    let bigrams = BigramIndex::from_bytes(tantivy::directory::OwnedBytes::new(bytes))?;
+    let bigrams = match dir {
+        Some(dir) => {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(dir.join(bigram_index::FILE))?);
+            grams.finish(&mut file)?;
+            drop(file);
+            BigramIndex::open(dir)?
+        }
+        None => BigramIndex::from_builder(grams)?,
+    };
     Ok(Built { index, bigrams: Arc::new(bigrams) })
 }
 
@@ -238,7 +245,8 @@ fn document(schema: &Schema, analyzer: &Analyzer, ord: usize, d: &SearchDoc) -> 
         analysed.push((field(words_field), words));
     }
     let grams = grams.finish();
-    let segmented: usize = analysed.iter().map(|(_, text)| text.len()).sum::<usize>() + grams.keys.len() * 12;
+    let segmented: usize =
+        analysed.iter().map(|(_, text)| text.len()).sum::<usize>() + std::mem::size_of_val(grams.keys.as_slice());
     let (full, initials) = analyzer.index_pinyin(&d.title);
     analysed.push((field("title_py"), full.join(" ")));
     analysed.push((field("title_pyi"), initials.join(" ")));
@@ -302,7 +310,7 @@ pub fn update(dir: &Path, analyzer: &Analyzer, docs: &[(usize, &SearchDoc)]) -> 
 
 /// Name of the tokenizer of `path`, which [`prepare_writing`] registers.
 const TAKEN_TOKENIZER: &str = "zhiku_path";
-/// Bytes of segmented text (words, bigrams and stored text) analysed before
+/// Bytes of segmented text (words, bigram counts and stored text) analysed before
 /// tantivy indexes them, about 1,300 documents of the bench sites. Analysing
 /// and indexing take turns instead of running at once: jieba's dictionary
 /// and tantivy's term tables each want the processor caches, and on 2 cores
