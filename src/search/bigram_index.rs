@@ -48,7 +48,8 @@ const FIELD_SHIFT: u32 = 63;
 /// and 62 bits of its FNV-1a hash. A CJK bigram is 6 bytes, so every bigram
 /// proper keeps its text. Two long tokens share a key only if their hashes
 /// do, which among the 10^5 distinct long tokens of a large site has a
-/// chance of about 10^-9.
+/// chance of about 10^-9. (A bigram of two characters beyond the Basic
+/// Multilingual Plane is 8 bytes, and hashed as well.)
 pub fn key(field: usize, token: &str) -> u64 {
     let bytes = token.as_bytes();
     let top = (field as u64) << FIELD_SHIFT;
@@ -104,6 +105,11 @@ pub struct DocGramsBuilder {
 
 impl DocGramsBuilder {
     pub fn add(&mut self, field: usize, token: &str) {
+        // As tantivy, which these fields were in, leaves longer tokens out
+        // (a run of letters or digits; never a CJK bigram).
+        if token.len() > tantivy::tokenizer::MAX_TOKEN_LEN {
+            return;
+        }
         let key = key(field, token);
         if is_hashed(key) && !self.long.iter().any(|(k, _)| *k == key) {
             self.long.push((key, token.to_string()));
@@ -274,9 +280,9 @@ pub struct Builder {
 }
 
 impl Builder {
-    /// Adds the next document; `ord` must be the count added before.
-    pub fn add(&mut self, ord: usize, doc: DocGrams) {
-        debug_assert_eq!(ord, self.norms[0].len());
+    /// Adds the next document of the build.
+    pub fn add(&mut self, doc: DocGrams) {
+        let ord = self.norms[0].len();
         for field in 0..GRAM_FIELDS {
             self.norms[field].push(FieldNormReader::fieldnorm_to_id(doc.lengths[field]));
             self.tokens[field] += u64::from(doc.lengths[field]);
@@ -389,6 +395,34 @@ impl Builder {
     }
 }
 
+/// Reads one term's postings in the file one at a time, in document order,
+/// so that a query can stop where it no longer needs them.
+#[derive(Debug, Clone)]
+pub struct PostingCursor {
+    at: usize,
+    end: usize,
+    remaining: u32,
+    ord: u32,
+}
+
+impl PostingCursor {
+    /// The next (document, count), or `None` after the last.
+    pub fn next(&mut self, index: &BigramIndex) -> Option<(u32, u32)> {
+        if self.remaining == 0 || self.at >= self.end {
+            return None;
+        }
+        self.remaining -= 1;
+        let bytes = &index.data()[..self.end];
+        self.ord = self.ord.wrapping_add(get_varint(bytes, &mut self.at));
+        Some((self.ord, get_varint(bytes, &mut self.at)))
+    }
+
+    /// Postings left to read.
+    pub fn remaining(&self) -> u32 {
+        self.remaining
+    }
+}
+
 /// A term of the index: its key, its documents and where its postings are.
 #[derive(Debug, Clone)]
 pub struct TermEntry {
@@ -439,10 +473,13 @@ impl BigramIndex {
         let terms = u32_at(12) as usize;
         let [norms_at, postings_at, table_at, long_at, end] = std::array::from_fn(|i| u64_at(16 + 8 * i) as usize);
         let tokens = std::array::from_fn(|f| u64_at(56 + 8 * f));
+        // Checked, so that a damaged header cannot wrap round to offsets
+        // that pass.
+        let table_end = terms.checked_mul(TERM_ENTRY).and_then(|bytes| bytes.checked_add(table_at));
         let consistent = norms_at == HEADER
-            && postings_at == norms_at + GRAM_FIELDS * docs as usize
+            && Some(postings_at) == (docs as usize).checked_mul(GRAM_FIELDS).and_then(|n| n.checked_add(norms_at))
             && postings_at <= table_at
-            && long_at == table_at + terms * TERM_ENTRY
+            && table_end == Some(long_at)
             && long_at <= end
             && end == data.len();
         if !consistent {
@@ -499,6 +536,8 @@ impl BigramIndex {
         // than out of the file.
         let end = end.min(length);
         let start = start.min(end);
+        // Each posting takes two bytes at least.
+        let doc_freq = doc_freq.min(self.docs).min(((end - start) / 2) as u32);
         TermEntry { key, doc_freq, postings: self.postings_at + start..self.postings_at + end }
     }
 
@@ -521,7 +560,8 @@ impl BigramIndex {
         self.docs
     }
 
-    /// Tokens of field `field` over all documents, edits included.
+    /// Tokens of field `field` over all documents; an edited document counts
+    /// its new length, less its old one as its length code gives it.
     pub fn total_tokens(&self, field: usize) -> u64 {
         let mut tokens = self.tokens[field];
         for (&ord, doc) in &self.edits {
@@ -553,41 +593,61 @@ impl BigramIndex {
 
     /// (document, count) of `token` in `field`, in document order.
     pub fn postings(&self, field: usize, token: &str) -> Vec<(u32, u32)> {
-        let key = key(field, token);
         let mut out = Vec::new();
-        if let Some(entry) = self.find(key) {
-            self.read(&entry, &mut |ord, count| out.push((ord, count)));
+        self.visit_postings(field, token, &mut |ord, count| out.push((ord, count)));
+        if !self.edits.is_empty() {
+            out.sort_unstable();
         }
-        self.add_edited(key, &mut out);
         out
     }
 
+    /// Calls `visit(document, count)` for each posting of `token` in
+    /// `field`: in document order, except that edited documents come last.
+    pub fn visit_postings(&self, field: usize, token: &str, visit: &mut dyn FnMut(u32, u32)) {
+        let key = key(field, token);
+        if let Some(entry) = self.find(key) {
+            self.read(&entry, visit);
+        }
+        for (&ord, doc) in &self.edits {
+            if let Ok(i) = doc.keys.binary_search_by_key(&key, |k| k.0) {
+                visit(ord, doc.keys[i].1);
+            }
+        }
+    }
+
+    /// Where the postings of `token` in `field` start in the file, for a
+    /// [`PostingCursor`]; the edits are not in it.
+    pub fn cursor(&self, field: usize, token: &str) -> PostingCursor {
+        let entry = self.find(key(field, token));
+        entry.map_or(PostingCursor { at: 0, end: 0, remaining: 0, ord: 0 }, |e| PostingCursor {
+            at: e.postings.start,
+            end: e.postings.end,
+            remaining: e.doc_freq,
+            ord: 0,
+        })
+    }
+
+    /// Whether `serve` replaced documents since the last full build.
+    pub fn has_edits(&self) -> bool {
+        !self.edits.is_empty()
+    }
+
     /// Calls `visit(document, count)` for the postings of `entry` in the
-    /// file, skipping edited documents (see [`BigramIndex::add_edited`]).
+    /// file, skipping edited documents (see [`BigramIndex::visit_postings`]).
     pub fn read(&self, entry: &TermEntry, visit: &mut dyn FnMut(u32, u32)) {
         let bytes = &self.data()[entry.postings.clone()];
         let mut at = 0;
         let mut ord = 0u32;
+        // Bounded by the bytes too: a damaged count must not run on.
         for _ in 0..entry.doc_freq {
+            if at >= bytes.len() {
+                break;
+            }
             ord = ord.wrapping_add(get_varint(bytes, &mut at));
             let count = get_varint(bytes, &mut at);
             if self.edits.is_empty() || !self.edits.contains_key(&ord) {
                 visit(ord, count);
             }
-        }
-    }
-
-    /// Merges the edited documents' postings of `key` into `list`, which is
-    /// in document order.
-    pub fn add_edited(&self, key: u64, list: &mut Vec<(u32, u32)>) {
-        let before = list.len();
-        for (&ord, doc) in &self.edits {
-            if let Ok(i) = doc.keys.binary_search_by_key(&key, |k| k.0) {
-                list.push((ord, doc.keys[i].1));
-            }
-        }
-        if list.len() > before {
-            list.sort_unstable();
         }
     }
 
@@ -651,7 +711,7 @@ mod tests {
     fn built(docs: Vec<DocGrams>, run_every: usize) -> BigramIndex {
         let mut builder = Builder::default();
         for (ord, d) in docs.into_iter().enumerate() {
-            builder.add(ord, d);
+            builder.add(d);
             if (ord + 1) % run_every == 0 {
                 builder.flush();
             }
@@ -729,5 +789,21 @@ mod tests {
         bytes.truncate(bytes.len() - 1);
         assert!(BigramIndex::from_bytes(OwnedBytes::new(bytes)).is_err());
         assert!(BigramIndex::from_bytes(OwnedBytes::new(b"nonsense".to_vec())).is_err());
+    }
+
+    /// Offsets that would wrap round, and a count of documents far beyond
+    /// its postings: refused, or read as far as the bytes go.
+    #[test]
+    fn damaged_offsets_and_counts_stay_in_the_file() {
+        let good = built(vec![doc(&[(0, "医保")]), doc(&[(0, "医保")])], 1).bytes.as_slice().to_vec();
+        let mut wrapped = good.clone();
+        wrapped[32..40].copy_from_slice(&(u64::MAX - 10).to_le_bytes());
+        wrapped[40..48].copy_from_slice(&10u64.to_le_bytes());
+        assert!(BigramIndex::from_bytes(OwnedBytes::new(wrapped)).is_err());
+        let table_at = u64::from_le_bytes(good[32..40].try_into().unwrap()) as usize;
+        let mut counted = good;
+        counted[table_at + 8..table_at + 12].copy_from_slice(&u32::MAX.to_le_bytes());
+        let index = BigramIndex::from_bytes(OwnedBytes::new(counted)).unwrap();
+        assert!(index.postings(0, "医保").len() <= 2);
     }
 }

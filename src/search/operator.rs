@@ -406,7 +406,7 @@ fn fill<D: std::borrow::Borrow<SearchDoc> + Send, T: Send>(
         for (indexed, doc_grams, bytes, k) in segmented {
             batch.push(indexed);
             batch_bytes += bytes;
-            grams.add(kept.len(), doc_grams);
+            grams.add(doc_grams);
             kept.push(k);
         }
         let last = kept.len() == count;
@@ -542,6 +542,10 @@ struct Places {
     /// (segment, document id), or `u32::MAX` for an `ord` no live
     /// document has.
     of: Vec<(u32, tantivy::DocId)>,
+    /// Whether a segment's live documents are in build order, as a segment
+    /// that one indexing thread wrote is: its bigram postings can then be
+    /// read as they are needed (see [`BigramScorer`]).
+    in_order: Vec<bool>,
 }
 
 impl OperatorIndex {
@@ -552,11 +556,18 @@ impl OperatorIndex {
     }
 
     /// Sees the latest commit and bigram edits (after [`update`]).
+    /// The bigrams are read first and swapped with tantivy's searcher under
+    /// one lock, so that a search sees both old or both new, also when
+    /// reading fails.
     pub fn reload(&self) -> tantivy::Result<()> {
+        let bigrams = match &self.dir {
+            Some(dir) => Some(Arc::new(BigramIndex::open(dir)?)),
+            None => None,
+        };
+        let mut current = self.bigrams.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         self.reader.reload()?;
-        if let Some(dir) = &self.dir {
-            let bigrams = Arc::new(BigramIndex::open(dir)?);
-            *self.bigrams.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = bigrams;
+        if let Some(bigrams) = bigrams {
+            *current = bigrams;
         }
         Ok(())
     }
@@ -584,8 +595,11 @@ impl OperatorIndex {
             return Ok(places.clone());
         }
         let mut of: Vec<(u32, tantivy::DocId)> = Vec::new();
+        let mut in_order = Vec::new();
         for (s, segment) in searcher.segment_readers().iter().enumerate() {
             let ords = segment.fast_fields().u64(ORD_FIELD)?;
+            let mut previous = None;
+            let mut ordered = true;
             for doc in 0..segment.max_doc() {
                 let alive = segment.alive_bitset().is_none_or(|a| a.is_alive(doc));
                 if let Some(ord) = ords.first(doc).filter(|_| alive).map(|o| o as usize) {
@@ -593,10 +607,13 @@ impl OperatorIndex {
                         of.resize(ord + 1, (u32::MAX, 0));
                     }
                     of[ord] = (s as u32, doc);
+                    ordered &= previous.is_none_or(|p| p < ord);
+                    previous = Some(ord);
                 }
             }
+            in_order.push(ordered);
         }
-        let places = Arc::new(Places { generation, of });
+        let places = Arc::new(Places { generation, of, in_order });
         *cached = Some(places.clone());
         Ok(places)
     }
@@ -624,8 +641,10 @@ impl OperatorIndex {
     pub fn search(&self, analyzer: &Analyzer, request: &SearchRequest) -> Result<SearchResponse, SearchError> {
         let (q, limit) = Self::validate(request)?;
         let analysed = analyzer.query(&q);
-        let searcher = self.reader.searcher();
-        let bigrams = self.bigrams.read().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        let (searcher, bigrams) = {
+            let bigrams = self.bigrams.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            (self.reader.searcher(), bigrams.clone())
+        };
         let places = self.places(&searcher).map_err(SearchError::Index)?;
         let text_query = self.text_query(&searcher, analyzer, &q, &analysed, (&bigrams, &places))?;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query)];
@@ -771,27 +790,37 @@ impl OperatorIndex {
             terms.push((Clause::Term(Term::from_field_text(self.fields.doc_number, &number)), DOC_NUMBER_BOOST));
         }
         let cutoff = ((searcher.num_docs() as f64 * COMMON_SHARE) as u64).max(COMMON_MIN_DOCS);
-        let (mut rare, mut common) = (Vec::new(), Vec::new());
+        // [rare, common] × [tantivy's terms, bigrams]: tantivy unions term
+        // queries alone without dynamic dispatch, so the bigram queries
+        // are a union of their own beside them.
+        let mut groups: [[Vec<Box<dyn Query>>; 2]; 2] = Default::default();
         for (clause, boost) in terms {
-            let (doc_freq, query): (u64, Box<dyn Query>) = match clause {
+            let (doc_freq, query, kind): (u64, Box<dyn Query>, usize) = match clause {
                 Clause::Term(term) => (
                     searcher.doc_freq(&term).map_err(SearchError::Index)?,
                     Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)),
+                    0,
                 ),
                 Clause::Bigram(field, gram) => (
                     bigrams.doc_freq(field, &gram),
                     Box::new(BigramQuery { field, gram, bigrams: bigrams.clone(), places: places.clone() }),
+                    1,
                 ),
             };
             if doc_freq == 0 {
                 continue;
             }
-            let query: Box<dyn Query> = Box::new(BoostQuery::new(query, boost));
-            if doc_freq > cutoff { common.push(query) } else { rare.push(query) }
+            groups[usize::from(doc_freq > cutoff)][kind].push(Box::new(BoostQuery::new(query, boost)));
         }
-        let any = |queries: Vec<Box<dyn Query>>| -> Box<dyn Query> {
+        let union = |queries: Vec<Box<dyn Query>>| -> Box<dyn Query> {
             Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect()))
         };
+        let [rare, common] = groups.map(|[terms, grams]| match (terms.is_empty(), grams.is_empty()) {
+            (_, true) => terms,
+            (true, false) => grams,
+            (false, false) => vec![union(terms), union(grams)],
+        });
+        let any = union;
         Ok(if rare.is_empty() {
             any(common)
         } else if common.is_empty() {
@@ -886,43 +915,52 @@ impl Query for BigramQuery {
         let bm25 = scoring
             .is_scoring_enabled()
             .then(|| tantivy::query::Bm25Weight::for_one_term_without_explain(doc_freq, docs, average));
-        let mut lists: Vec<Vec<Posting>> = vec![Vec::new(); searcher.segment_readers().len()];
-        for (ord, count) in self.bigrams.postings(self.field, &self.gram) {
-            if let Some(&(segment, doc)) = self.places.of.get(ord as usize).filter(|(s, _)| *s != u32::MAX) {
-                lists[segment as usize].push((doc, self.bigrams.fieldnorm_id(self.field, ord), count));
-            }
-        }
-        for list in &mut lists {
-            // In order already unless segments were merged or edited.
-            if !list.is_sorted_by_key(|posting| posting.0) {
-                list.sort_unstable_by_key(|posting| posting.0);
-            }
-        }
-        let segments = searcher.segment_readers().iter().map(|s| s.segment_id()).zip(lists).collect();
-        Ok(Box::new(BigramWeight { bm25, segments }))
+        let segments = searcher.segment_readers().iter().map(|s| s.segment_id()).collect();
+        Ok(Box::new(BigramWeight { query: self.clone(), bm25, segments }))
     }
 }
 
-/// (document id, length code, count) in one segment.
-type Posting = (tantivy::DocId, u8, u32);
-
 struct BigramWeight {
+    query: BigramQuery,
     /// `None` when scoring is off.
     bm25: Option<tantivy::query::Bm25Weight>,
-    segments: Vec<(tantivy::index::SegmentId, Vec<Posting>)>,
+    /// Of the searcher, in its order.
+    segments: Vec<tantivy::index::SegmentId>,
 }
 
 impl Weight for BigramWeight {
     fn scorer(&self, reader: &tantivy::SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let postings = self.segments.iter().find(|(id, _)| *id == reader.segment_id()).map_or(&[][..], |s| &s.1);
-        // Boosted before scoring, as tantivy's term scorer is, so that
-        // scores come out to the same bits.
-        let bm25 = self.bm25.as_ref().map(|w| w.boost_by(boost));
-        let scored = postings
-            .iter()
-            .map(|&(doc, norm, count)| (doc, bm25.as_ref().map_or(boost, |w| w.score(norm, count))))
-            .collect();
-        Ok(Box::new(ListScorer { docs: scored, at: 0 }))
+        let BigramQuery { field, gram, bigrams, places } = &self.query;
+        let segment = self.segments.iter().position(|id| *id == reader.segment_id()).unwrap_or(usize::MAX);
+        let postings = if places.in_order.get(segment) == Some(&true) && !bigrams.has_edits() {
+            // Build order is document order here: read as the query goes.
+            Postings::Cursor(bigrams.cursor(*field, gram))
+        } else {
+            let mut list: Vec<(tantivy::DocId, u32, u32)> = Vec::new();
+            bigrams.visit_postings(*field, gram, &mut |ord, count| {
+                if let Some(&(_, doc)) = places.of.get(ord as usize).filter(|(s, _)| *s as usize == segment) {
+                    list.push((doc, ord, count));
+                }
+            });
+            // A damaged file could repeat a document; a DocSet must not.
+            list.sort_unstable_by_key(|posting| posting.0);
+            list.dedup_by_key(|posting| posting.0);
+            Postings::List(list.into_iter())
+        };
+        let mut scorer = BigramScorer {
+            postings,
+            segment: segment as u32,
+            doc: 0,
+            ord: 0,
+            count: 0,
+            // Boosted before scoring, as tantivy's term scorer is, so that
+            // scores come out to the same bits.
+            bm25: self.bm25.as_ref().map(|w| w.boost_by(boost)),
+            boost,
+            query: self.query.clone(),
+        };
+        scorer.advance();
+        Ok(Box::new(scorer))
     }
 
     fn explain(&self, reader: &tantivy::SegmentReader, doc: tantivy::DocId) -> tantivy::Result<Explanation> {
@@ -934,35 +972,73 @@ impl Weight for BigramWeight {
     }
 }
 
-/// Scored documents of one segment, in order.
-struct ListScorer {
-    docs: Vec<(tantivy::DocId, Score)>,
-    at: usize,
+/// Where a [`BigramScorer`] reads its postings.
+enum Postings {
+    /// The term's postings in the file, of every segment: those of other
+    /// segments are passed over. Nothing is read before it is needed, so a
+    /// common bigram costs what the query's rarer terms make it read.
+    Cursor(bigram_index::PostingCursor),
+    /// (document id, ord, count) of this segment, sorted: for a segment not
+    /// in build order, or an index with edits.
+    List(std::vec::IntoIter<(tantivy::DocId, u32, u32)>),
 }
 
-impl DocSet for ListScorer {
-    fn advance(&mut self) -> tantivy::DocId {
-        self.at = (self.at + 1).min(self.docs.len());
-        self.doc()
-    }
+/// The documents of one segment that hold a bigram, in order, each scored
+/// when it is reached.
+struct BigramScorer {
+    postings: Postings,
+    segment: u32,
+    doc: tantivy::DocId,
+    ord: u32,
+    count: u32,
+    bm25: Option<tantivy::query::Bm25Weight>,
+    /// The score of every document when scoring is off.
+    boost: Score,
+    query: BigramQuery,
+}
 
-    fn seek(&mut self, target: tantivy::DocId) -> tantivy::DocId {
-        self.at += self.docs[self.at..].partition_point(|(doc, _)| *doc < target);
-        self.doc()
+impl DocSet for BigramScorer {
+    fn advance(&mut self) -> tantivy::DocId {
+        self.doc = TERMINATED;
+        match &mut self.postings {
+            Postings::Cursor(cursor) => {
+                while let Some((ord, count)) = cursor.next(&self.query.bigrams) {
+                    if let Some(&(s, doc)) = self.query.places.of.get(ord as usize)
+                        && s == self.segment
+                    {
+                        (self.doc, self.ord, self.count) = (doc, ord, count);
+                        break;
+                    }
+                }
+            }
+            Postings::List(list) => {
+                if let Some((doc, ord, count)) = list.next() {
+                    (self.doc, self.ord, self.count) = (doc, ord, count);
+                }
+            }
+        }
+        self.doc
     }
 
     fn doc(&self) -> tantivy::DocId {
-        self.docs.get(self.at).map_or(TERMINATED, |(doc, _)| *doc)
+        self.doc
     }
 
     fn size_hint(&self) -> u32 {
-        self.docs.len() as u32
+        match &self.postings {
+            Postings::Cursor(cursor) => cursor.remaining(),
+            Postings::List(list) => list.len() as u32,
+        }
     }
 }
 
-impl Scorer for ListScorer {
+impl Scorer for BigramScorer {
     fn score(&mut self) -> Score {
-        self.docs.get(self.at).map_or(0.0, |(_, score)| *score)
+        match &self.bm25 {
+            _ if self.doc == TERMINATED => 0.0,
+            Some(bm25) => bm25.score(self.query.bigrams.fieldnorm_id(self.query.field, self.ord), self.count),
+            None => self.boost,
+        }
     }
 }
 

@@ -718,7 +718,8 @@ fn by_shard(walks: &[Walk], shards: usize) -> ByShard {
 /// the shards came to 61.1 MB instead of 80.5 MB, and a first query
 /// downloads up to 28 % less gzipped (BENCHMARKS.md).
 fn merge_postings(mut postings: Vec<(u32, f32)>) -> Vec<u32> {
-    // Stable, so a document's fields are summed in field order on every build.
+    // Stable, so a document's fields are summed in the same order on every
+    // build (the bigram index's walk first, then tantivy's fields in order).
     postings.sort_by_key(|(doc, _)| *doc);
     let mut out: Vec<u32> = Vec::with_capacity(postings.len() * 2);
     let (mut i, mut previous) = (0, 0);
@@ -763,6 +764,13 @@ pub fn build(
         unstamped(files)
     };
     let emit: Emit = &stamped;
+    // Its walk reads the file alone, without `serve`'s edits: a full build
+    // makes the index it reads.
+    if built.bigrams.has_edits() {
+        return Err(tantivy::TantivyError::InvalidArgument(
+            "the static index is built from a freshly built operator index, not an edited one".into(),
+        ));
+    }
     let searcher = built.index.reader()?.searcher();
     let source = Source::of(&searcher, built, analyzer)?;
     // The records and facets need only the documents: they are made and
@@ -942,7 +950,7 @@ fn terms_of(doc: &SearchDoc, analyzer: &Analyzer) -> std::collections::BTreeSet<
 }
 
 /// Brings the static index in `out_dir` up to date after documents were
-/// replaced in the operator index `index` ([`super::operator::update`]),
+/// replaced in the operator index `built` ([`super::operator::update`]),
 /// for `serve`: rewrites the posting lists of every term the old or new
 /// version has, their records and facet blocks. Only public fields of the
 /// documents are read (never `internal` or `detail`). Weights of other terms keep
