@@ -186,11 +186,12 @@ pub fn serve(mut options: ServeOptions) -> Result<(), String> {
                 if error.is_none()
                     && let Ok(mut slot) = search_for_rebuild.write()
                 {
-                    match slot.as_ref() {
-                        Some((_, index)) if !full => {
-                            let _ = index.reload();
-                        }
-                        _ => *slot = load_search(&rebuild_options.root),
+                    // After an edit the open index sees the new commit and
+                    // bigram edits; should that fail, or after a full build,
+                    // the index is opened again from disk.
+                    let reloaded = !full && slot.as_ref().is_some_and(|(_, index)| index.reload().is_ok());
+                    if !reloaded {
+                        *slot = load_search(&rebuild_options.root);
                     }
                 }
                 sender.send_modify(|state| {
