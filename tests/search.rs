@@ -222,6 +222,21 @@ fn an_index_from_another_version_is_refused_with_advice() {
     assert!(error.contains("请重新运行 zhiku build"), "{error}");
 }
 
+/// The bigrams of bodies are kept beside tantivy's files: an index without
+/// them is refused with the same advice, not read as if bodies had none.
+#[test]
+fn an_index_without_its_bigrams_is_refused_with_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs =
+        vec![zhiku::search::SearchDoc { path: "a.md".into(), body: "医保报销".into(), ..Default::default() }];
+    let analyzer = &demo().analyzer;
+    drop(zhiku::search::operator::build(dir.path(), &docs, analyzer).unwrap());
+    assert!(OperatorIndex::open(dir.path()).is_ok());
+    std::fs::remove_file(dir.path().join(zhiku::search::bigram_index::FILE)).unwrap();
+    let error = OperatorIndex::open(dir.path()).err().expect("refused").to_string();
+    assert!(error.contains("缺少 bigrams.bin，请重新运行 zhiku build"), "{error}");
+}
+
 /// A two-character word of a body is only in the body's word field (its
 /// bigram field leaves it out), so a query that has it as a bigram, but not
 /// as a word, must still find the body, in both indexes.

@@ -456,7 +456,13 @@ impl BigramIndex {
     /// Reads the index in `dir` (mapped, not copied) and its edits.
     pub fn open(dir: &Path) -> std::io::Result<BigramIndex> {
         let directory = MmapDirectory::open(dir).map_err(|e| std::io::Error::other(e.to_string()))?;
-        let slice = directory.open_read(Path::new(FILE)).map_err(|e| std::io::Error::other(e.to_string()))?;
+        let slice = directory.open_read(Path::new(FILE)).map_err(|e| match e {
+            tantivy::directory::error::OpenReadError::FileDoesNotExist(_) => std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("索引不完整：缺少 {FILE}，请重新运行 zhiku build"),
+            ),
+            other => std::io::Error::other(other.to_string()),
+        })?;
         let mut index = BigramIndex::from_bytes(slice.read_bytes()?)?;
         index.edits = read_edits(dir)?;
         Ok(index)
