@@ -306,14 +306,9 @@ impl Builder {
     pub fn finish(mut self, out: &mut (impl std::io::Write + std::io::Seek)) -> std::io::Result<()> {
         self.flush();
         let docs = self.norms[0].len();
-        let mut written = 0usize;
-        let mut write = |out: &mut dyn std::io::Write, bytes: &[u8]| -> std::io::Result<()> {
-            written += bytes.len();
-            out.write_all(bytes)
-        };
-        write(out, &[0; HEADER])?;
+        out.write_all(&[0; HEADER])?;
         for norms in &self.norms {
-            write(out, norms)?;
+            out.write_all(norms)?;
         }
         let postings_at = HEADER + GRAM_FIELDS * docs;
         // Every run's terms in key order, a run's documents after those of
@@ -355,12 +350,12 @@ impl Builder {
             }
             if buffer.len() >= 1 << 16 {
                 postings_length += buffer.len();
-                write(out, &buffer)?;
+                out.write_all(&buffer)?;
                 buffer.clear();
             }
         }
         postings_length += buffer.len();
-        write(out, &buffer)?;
+        out.write_all(&buffer)?;
         drop(cursors);
         drop(self.runs);
         let table_at = postings_at + postings_length;
@@ -376,9 +371,8 @@ impl Builder {
             tail.extend_from_slice(&(text.len() as u32).to_le_bytes());
             tail.extend_from_slice(text.as_bytes());
         }
-        write(out, &tail)?;
-        let end = written;
-        debug_assert_eq!(end, table_at + tail.len());
+        out.write_all(&tail)?;
+        let end = table_at + tail.len();
         let mut header = Vec::with_capacity(HEADER);
         header.extend_from_slice(MAGIC);
         header.extend_from_slice(&(docs as u32).to_le_bytes());
@@ -449,7 +443,7 @@ pub struct BigramIndex {
 }
 
 fn corrupt(what: &str) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidData, format!("{FILE}: {what}; run `zhiku build` again"))
+    std::io::Error::new(std::io::ErrorKind::InvalidData, format!("索引已损坏：{what}，请重新运行 zhiku build"))
 }
 
 impl BigramIndex {
@@ -471,7 +465,7 @@ impl BigramIndex {
     pub fn from_bytes(bytes: OwnedBytes) -> std::io::Result<BigramIndex> {
         let data = bytes.as_slice();
         if data.len() < HEADER || &data[..8] != MAGIC {
-            return Err(corrupt("not a bigram index of this version of zhiku"));
+            return Err(corrupt(&format!("{FILE} 不是本版本 zhiku 的二元索引")));
         }
         let u32_at = |at: usize| u32::from_le_bytes(data[at..at + 4].try_into().unwrap_or_default());
         let u64_at = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().unwrap_or_default());
@@ -489,14 +483,16 @@ impl BigramIndex {
             && long_at <= end
             && end == data.len();
         if !consistent {
-            return Err(corrupt("truncated or damaged"));
+            return Err(corrupt(&format!("{FILE} 不完整或已损坏")));
         }
         let mut long = HashMap::new();
         let mut at = long_at;
         while at + 12 <= end {
             let key = u64_at(at);
             let len = u32_at(at + 8) as usize;
-            let text = data.get(at + 12..(at + 12 + len).min(end)).ok_or_else(|| corrupt("damaged token table"))?;
+            let text = data
+                .get(at + 12..(at + 12 + len).min(end))
+                .ok_or_else(|| corrupt(&format!("{FILE} 的长词表已损坏")))?;
             long.insert(key, String::from_utf8_lossy(text).into_owned());
             at += 12 + len;
         }
@@ -561,9 +557,9 @@ impl BigramIndex {
         None
     }
 
-    /// Documents numbered in the build.
-    pub fn num_docs(&self) -> u32 {
-        self.docs
+    /// The length code of field `field` of document `ord` in the file.
+    fn base_norm(&self, field: usize, ord: u32) -> Option<u8> {
+        (ord < self.docs).then(|| self.data()[self.norms_at + field * self.docs as usize + ord as usize])
     }
 
     /// Tokens of field `field` over all documents; an edited document counts
@@ -572,8 +568,7 @@ impl BigramIndex {
         let mut tokens = self.tokens[field];
         for (&ord, doc) in &self.edits {
             tokens += u64::from(doc.lengths[field]);
-            if ord < self.docs {
-                let base = self.data()[self.norms_at + field * self.docs as usize + ord as usize];
+            if let Some(base) = self.base_norm(field, ord) {
                 tokens = tokens.saturating_sub(u64::from(FieldNormReader::id_to_fieldnorm(base)));
             }
         }
@@ -584,8 +579,7 @@ impl BigramIndex {
     pub fn fieldnorm_id(&self, field: usize, ord: u32) -> u8 {
         match self.edits.get(&ord) {
             Some(doc) => FieldNormReader::fieldnorm_to_id(doc.lengths[field]),
-            None if ord < self.docs => self.data()[self.norms_at + field * self.docs as usize + ord as usize],
-            None => 0,
+            None => self.base_norm(field, ord).unwrap_or(0),
         }
     }
 
@@ -612,7 +606,7 @@ impl BigramIndex {
     pub fn visit_postings(&self, field: usize, token: &str, visit: &mut dyn FnMut(u32, u32)) {
         let key = key(field, token);
         if let Some(entry) = self.find(key) {
-            self.read(&entry, visit);
+            self.read(entry.doc_freq, entry.postings, visit);
         }
         for (&ord, doc) in &self.edits {
             if let Ok(i) = doc.keys.binary_search_by_key(&key, |k| k.0) {
@@ -638,14 +632,15 @@ impl BigramIndex {
         !self.edits.is_empty()
     }
 
-    /// Calls `visit(document, count)` for the postings of `entry` in the
-    /// file, skipping edited documents (see [`BigramIndex::visit_postings`]).
-    pub fn read(&self, entry: &TermEntry, visit: &mut dyn FnMut(u32, u32)) {
-        let bytes = &self.data()[entry.postings.clone()];
+    /// Calls `visit(document, count)` for the `doc_freq` postings of a term
+    /// of [`BigramIndex::terms`] at `postings` in the file, skipping edited
+    /// documents (see [`BigramIndex::visit_postings`]).
+    pub fn read(&self, doc_freq: u32, postings: std::ops::Range<usize>, visit: &mut dyn FnMut(u32, u32)) {
+        let bytes = &self.data()[postings];
         let mut at = 0;
         let mut ord = 0u32;
         // Bounded by the bytes too: a damaged count must not run on.
-        for _ in 0..entry.doc_freq {
+        for _ in 0..doc_freq {
             if at >= bytes.len() {
                 break;
             }
@@ -696,7 +691,7 @@ impl BigramIndex {
 
 fn read_edits(dir: &Path) -> std::io::Result<BTreeMap<u32, DocGrams>> {
     match std::fs::read(dir.join(EDITS_FILE)) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| corrupt(&format!("{EDITS_FILE}: {e}"))),
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| corrupt(&format!("{EDITS_FILE}（{e}）"))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
         Err(e) => Err(e),
     }

@@ -6,9 +6,9 @@
 //! so tantivy only splits on spaces and every language decision stays in
 //! one place. The bigrams of the fields cut plainly (bodies, 内部口径) are
 //! most of the tokens and are kept beside tantivy, in a [`BigramIndex`]
-//! that [`BigramQuery`] scores as tantivy would. Queries are built as boolean queries of term queries with
-//! field boosts: tantivy's QueryParser would turn multi-token Chinese words
-//! into phrase queries that miss.
+//! that [`BigramQuery`] scores as tantivy would. Queries are built as
+//! boolean queries of term queries with field boosts: tantivy's QueryParser
+//! would turn multi-token Chinese words into phrase queries that miss.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -812,15 +812,14 @@ impl OperatorIndex {
             }
             groups[usize::from(doc_freq > cutoff)][kind].push(Box::new(BoostQuery::new(query, boost)));
         }
-        let union = |queries: Vec<Box<dyn Query>>| -> Box<dyn Query> {
+        let any = |queries: Vec<Box<dyn Query>>| -> Box<dyn Query> {
             Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect()))
         };
         let [rare, common] = groups.map(|[terms, grams]| match (terms.is_empty(), grams.is_empty()) {
             (_, true) => terms,
             (true, false) => grams,
-            (false, false) => vec![union(terms), union(grams)],
+            (false, false) => vec![any(terms), any(grams)],
         });
-        let any = union;
         Ok(if rare.is_empty() {
             any(common)
         } else if common.is_empty() {

@@ -414,10 +414,9 @@ impl Source {
     /// `f` to `list`; returns its occurrences.
     fn read_grams(&self, f: usize, info: &TermInfo, list: &mut Vec<(u32, f32)>) -> u64 {
         let Origin::Grams(g) = self.fields[f].origin else { return 0 };
-        let entry = TermEntry { key: 0, doc_freq: info.doc_freq, postings: info.postings_range.clone() };
         list.reserve(info.doc_freq as usize);
         let mut occurrences = 0;
-        self.bigrams.read(&entry, &mut |ord, count| {
+        self.bigrams.read(info.doc_freq, info.postings_range.clone(), &mut |ord, count| {
             occurrences += u64::from(count);
             list.push((ord, self.weigh(f, count, self.bigrams.fieldnorm_id(g, ord))));
         });
